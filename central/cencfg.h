@@ -1,0 +1,49 @@
+/* cencfg.h - the configuration of the centre (central.yaml): its schema,
+ * defaults and loading. See config/central.yaml for every key. */
+#ifndef SHEKARA_CENCFG_H
+#define SHEKARA_CENCFG_H
+
+#include <limits.h>
+#include <stdio.h>
+
+#include "proto.h"
+
+#define CEN_POSTS_MAX	1024
+
+/* A post the centre accepts, bound to the subject CN of its certificate and,
+ * optionally, to the certificate's SHA-256 fingerprint. */
+struct cen_post {
+	char	code[PROTO_POST_MAX + 1];
+	char	cert_cn[128];		/* required: subject common name */
+	char	cert_sha256[96];	/* optional: hex, colons allowed */
+};
+
+struct cen_cfg {
+	/* listen: */
+	char	listen[256];		/* "host:port", default 0.0.0.0:8443 */
+	long	max_body;		/* bytes, default 4194304 */
+	long	max_batch;		/* crossings per batch, default 1000 */
+	long	max_clients;		/* concurrent connections, default 512 */
+	/* tls: */
+	char	cert_file[PATH_MAX];	/* required: server certificate */
+	char	key_file[PATH_MAX];	/* required */
+	char	client_ca_file[PATH_MAX];	/* required: CA of posts */
+	char	crl_file[PATH_MAX];	/* optional: revoked certificates */
+	/* database: */
+	char	conninfo[1024];		/* required: libpq connection string */
+	/* posts: */
+	struct cen_post	posts[CEN_POSTS_MAX];
+	size_t		nposts;
+	/* log: */
+	char	log_level[16];
+	/* run_as: */
+	char	user[64];
+};
+
+void	cen_cfg_init(struct cen_cfg *c);
+int	cen_cfg_load(struct cen_cfg *c, const char *path, FILE *errfp);
+/* The post bound to a certificate's CN and DER SHA-256, or NULL. */
+const struct cen_post *cen_cfg_post_for_cert(const struct cen_cfg *c,
+	    const char *cn, const unsigned char sha256[32]);
+
+#endif

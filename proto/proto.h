@@ -1,0 +1,161 @@
+/* proto.h - the wire messages between lanes, posts and the centre, and their
+ * JSON codec (jansson). Encoders write into a caller's buffer; decoders read
+ * (ptr, len), reject unknown keys, wrong types, values out of their bounds and
+ * duplicate keys, and say which field was wrong. No sockets, no files. */
+#ifndef SHEKARA_PROTO_H
+#define SHEKARA_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_VERSION		1
+
+#define PROTO_POST_MAX		16	/* post code: [A-Z0-9]{2,16} */
+#define PROTO_OFFICER_MAX	32	/* officer id: [A-Za-z0-9._-]{1,32} */
+#define PROTO_DOCTYPE_MAX	2	/* ICAO document code: [A-Z][A-Z<]? */
+#define PROTO_STATE_MAX		3	/* ICAO state code: [A-Z]{1,3} */
+#define PROTO_DOCNUM_MAX	24	/* document number: [A-Z0-9]{1,24} */
+#define PROTO_NAME_MAX		128	/* UTF-8 bytes, no control characters */
+#define PROTO_LANE_MAX		999	/* lanes are 1..999 */
+#define PROTO_BATCH_MAX		1000	/* crossings in one batch, at most */
+#define PROTO_MSG_MAX		160	/* error message bytes */
+#define PROTO_FIELD_MAX		64	/* error field path bytes */
+
+enum proto_direction {
+	PROTO_ENTRY = 1,	/* "entry" */
+	PROTO_EXIT = 2		/* "exit" */
+};
+
+enum proto_outcome {
+	PROTO_ADMIT = 1,	/* "admit" (the default when absent) */
+	PROTO_REFUSE = 2,	/* "refuse" */
+	PROTO_REFER = 3		/* "refer" */
+};
+
+/* The traveller's document as read at the lane. Strings are NUL-terminated. */
+struct proto_document {
+	char	type[PROTO_DOCTYPE_MAX + 1];		/* "P", "ID", "V" */
+	char	issuing_state[PROTO_STATE_MAX + 1];	/* "KAZ", "D" */
+	char	number[PROTO_DOCNUM_MAX + 1];
+	char	nationality[PROTO_STATE_MAX + 1];
+	char	surname[PROTO_NAME_MAX + 1];		/* 1..128 bytes */
+	char	given_names[PROTO_NAME_MAX + 1];	/* 0..128 bytes */
+	char	birth_date[11];		/* "YYYY-MM-DD", a real date */
+	char	sex;			/* 'M', 'F' or 'X' */
+	char	expiry_date[11];	/* "YYYY-MM-DD", a real date */
+};
+
+/*
+ * One crossing. JSON:
+ * {"seq":12,"recorded_at":"2026-11-27T01:02:03.123Z","direction":"entry",
+ *  "lane":3,"officer":"KZ0042","outcome":"admit",
+ *  "document":{"type":"P","issuing_state":"KAZ","number":"N1234567",
+ *   "nationality":"KAZ","surname":"ABENOV","given_names":"ASKAR",
+ *   "birth_date":"1990-01-31","sex":"M","expiry_date":"2030-01-30"}}
+ * In a lane request "seq" and "recorded_at" are absent (the post assigns
+ * them) and "outcome" may be omitted.
+ */
+struct proto_crossing {
+	uint64_t		seq;		/* 1.. ; 0 before the post assigns */
+	int64_t			recorded_at;	/* ms since the epoch, UTC */
+	enum proto_direction	direction;
+	uint32_t		lane;		/* 1..PROTO_LANE_MAX */
+	char			officer[PROTO_OFFICER_MAX + 1];
+	enum proto_outcome	outcome;
+	struct proto_document	doc;
+};
+
+/* What was wrong with a message, for a 400 answer or a log line. */
+struct proto_error {
+	char	field[PROTO_FIELD_MAX];		/* "crossings[3].document.sex",
+						 * "" for the whole body */
+	char	message[PROTO_MSG_MAX];		/* for a person to read */
+};
+
+/* A post's batch: {"version":1,"post":"ALA01","crossings":[...]} */
+struct proto_batch {
+	char			 post[PROTO_POST_MAX + 1];
+	size_t			 n;
+	struct proto_crossing	*items;		/* caller's array */
+};
+
+/* The centre's answer to a batch: {"version":1,"post":"ALA01",
+ * "durable":[1,2,3]}: the sequence numbers now durable at the centre. */
+struct proto_ack {
+	char		 post[PROTO_POST_MAX + 1];
+	size_t		 n;
+	uint64_t	*seqs;				/* caller's array */
+};
+
+/* The lane's answer to POST /v1/crossings: {"version":1,"post":"ALA01",
+ * "seq":12,"recorded_at":"..."} */
+struct proto_receipt {
+	char		post[PROTO_POST_MAX + 1];
+	uint64_t	seq;
+	int64_t		recorded_at;
+};
+
+/* GET /v1/status at a post: {"version":1,"post":"ALA01","last_seq":120,
+ * "unsent":3,"last_push_ok":"...|null","last_error":"...|null",
+ * "last_error_at":"...|null"} */
+struct proto_status {
+	char		post[PROTO_POST_MAX + 1];
+	uint64_t	last_seq;
+	uint64_t	unsent;
+	int64_t		last_push_ok;	/* ms since the epoch, 0 = never */
+	int64_t		last_error_at;	/* ms since the epoch, 0 = none */
+	char		last_error[256];	/* "" = none */
+};
+
+/*
+ * Encoders: write compact JSON (no NUL) into buf, set *outlen; ERR_TOOBIG if
+ * bufsz is too small, ERR_INVAL if the struct itself holds an invalid value
+ * (the encoder validates what it writes).
+ */
+int	proto_encode_crossing(const struct proto_crossing *c, char *buf,
+	    size_t bufsz, size_t *outlen);
+int	proto_encode_batch(const struct proto_batch *b, char *buf,
+	    size_t bufsz, size_t *outlen);
+int	proto_encode_ack(const struct proto_ack *a, char *buf, size_t bufsz,
+	    size_t *outlen);
+int	proto_encode_receipt(const struct proto_receipt *r, char *buf,
+	    size_t bufsz, size_t *outlen);
+int	proto_encode_status(const struct proto_status *s, char *buf,
+	    size_t bufsz, size_t *outlen);
+/* {"version":1,"error":{"status":400,"field":"...","message":"..."}} */
+int	proto_encode_error(int status, const struct proto_error *e, char *buf,
+	    size_t bufsz, size_t *outlen);
+
+/*
+ * Decoders: on failure return ERR_PARSE (not JSON), ERR_VERSION (missing or
+ * other "version"), ERR_TOOBIG (more items than cap) or ERR_INVAL (a field),
+ * fill *err with the field and a message, and leave *out untouched.
+ */
+/* A lane request body: seq/recorded_at must be absent; "version" optional. */
+int	proto_decode_lane_crossing(struct proto_crossing *out,
+	    const uint8_t *p, size_t len, struct proto_error *err);
+/* A stored or batched crossing: seq and recorded_at required. No version. */
+int	proto_decode_crossing(struct proto_crossing *out, const uint8_t *p,
+	    size_t len, struct proto_error *err);
+/* out->items must have room for cap crossings; cap <= PROTO_BATCH_MAX. */
+int	proto_decode_batch(struct proto_batch *out, size_t cap,
+	    const uint8_t *p, size_t len, struct proto_error *err);
+/* out->seqs must have room for cap numbers. */
+int	proto_decode_ack(struct proto_ack *out, size_t cap, const uint8_t *p,
+	    size_t len, struct proto_error *err);
+int	proto_decode_receipt(struct proto_receipt *out, const uint8_t *p,
+	    size_t len, struct proto_error *err);
+int	proto_decode_status(struct proto_status *out, const uint8_t *p,
+	    size_t len, struct proto_error *err);
+int	proto_decode_error(int *status, struct proto_error *out,
+	    const uint8_t *p, size_t len);
+
+/* Field validation shared by the decoders and the daemons: 1 if valid. */
+int	proto_check_post_code(const char *s, size_t len);
+int	proto_check_crossing(const struct proto_crossing *c,
+	    struct proto_error *err);
+
+const char	*proto_direction_str(enum proto_direction d);
+const char	*proto_outcome_str(enum proto_outcome o);
+
+#endif
