@@ -16,7 +16,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
 	   -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
-	   -Icommon -Iproto -Icheckpoint -Icentral \
+	   -Icommon -Iproto -Icheckpoint -Icentral -Itests/tools \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread
 LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 ifneq ($(SANITIZE),)
@@ -45,7 +45,8 @@ BINS		= $(BUILD)/bin/checkpointd $(BUILD)/bin/checkpointctl \
 TEST_SRC	= $(wildcard tests/common/test_*.c tests/proto/test_*.c \
 		  tests/checkpoint/test_*.c tests/central/test_*.c)
 TESTS		= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
-TOOL_SRC	= $(wildcard tests/tools/*.c)
+TOOL_LIB	= tests/tools/gen.c
+TOOL_SRC	= $(filter-out $(TOOL_LIB),$(wildcard tests/tools/*.c))
 TOOLS		= $(patsubst tests/tools/%.c,$(BUILD)/bin/%,$(TOOL_SRC))
 
 .PHONY: all deps test unit check-configs integration asan demo bench fuzz \
@@ -71,7 +72,7 @@ $(BUILD)/bin/checkpointd: $(BUILD)/obj/checkpoint/checkpointd.o $(CK_OBJ) $(BASE
 $(BUILD)/bin/checkpointctl: $(BUILD)/obj/checkpoint/checkpointctl.o $(CK_OBJ) $(BASE_OBJ)
 $(BUILD)/bin/centrald: $(BUILD)/obj/central/centrald.o $(CEN_OBJ) $(BASE_OBJ)
 $(BUILD)/bin/centralctl: $(BUILD)/obj/central/centralctl.o $(CEN_OBJ) $(BASE_OBJ)
-$(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(BASE_OBJ)
+$(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(call obj,$(TOOL_LIB)) $(BASE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BINS):

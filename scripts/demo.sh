@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# demo.sh - a throwaway Shekara: PostgreSQL, a development PKI, the centre,
+# two posts (ALA01 Almaty airport, NUR02 Astana rail), and sample traffic
+# through both lane APIs. Everything lives in $DEMO_DIR (default
+# /tmp/shekara-demo) and keeps running until `scripts/demo.sh stop`.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${BIN:-$ROOT/build/bin}
+D=${DEMO_DIR:-/tmp/shekara-demo}
+CENTRE_PORT=${DEMO_PORT:-8443}
+PG_PORT=$((CENTRE_PORT + 1))
+COUNT=${DEMO_COUNT:-200}
+
+stop() {
+	local f
+	for f in "$D"/*.pid; do
+		[ -f "$f" ] || continue
+		kill "$(cat "$f")" 2>/dev/null || true
+		rm -f "$f"
+	done
+	"$ROOT/scripts/pg.sh" stop "$D/pg" 2>/dev/null || true
+}
+
+if [ "${1:-}" = stop ]; then
+	stop
+	echo "demo stopped; its files stay in $D (rm -rf $D to remove)"
+	exit 0
+fi
+
+stop
+rm -rf "$D"
+mkdir -p "$D"
+chmod 755 "$D"
+
+echo "== PostgreSQL (throwaway, socket in $D/pg/sock)"
+CONNINFO=$("$ROOT/scripts/pg.sh" start "$D/pg" "$PG_PORT")
+echo "== development PKI in $D/pki"
+"$ROOT/scripts/pki.sh" init "$D/pki" >/dev/null
+for p in ALA01 NUR02; do "$ROOT/scripts/pki.sh" post "$D/pki" $p >/dev/null; done
+
+cat >"$D/central.yaml" <<YAML
+listen:
+  address: 127.0.0.1:$CENTRE_PORT
+tls:
+  cert_file: $D/pki/centre.crt
+  key_file: $D/pki/centre.key
+  client_ca_file: $D/pki/ca.crt
+database:
+  conninfo: "$CONNINFO"
+posts:
+  - code: ALA01
+    cert_cn: post-ALA01
+  - code: NUR02
+    cert_cn: post-NUR02
+YAML
+i=0
+for p in ALA01 NUR02; do
+	i=$((i + 1))
+	cat >"$D/$p.yaml" <<YAML
+post:
+  code: $p
+lane_api:
+  listen: 127.0.0.1:$((CENTRE_PORT + 10 + i))
+store:
+  path: $D/$p.db
+centre:
+  url: https://localhost:$CENTRE_PORT
+  ca_file: $D/pki/ca.crt
+  cert_file: $D/pki/post-$p.crt
+  key_file: $D/pki/post-$p.key
+YAML
+done
+
+echo "== centre: migrate and start"
+"$BIN/centrald" -c "$D/central.yaml" migrate
+"$BIN/centrald" -c "$D/central.yaml" >"$D/centrald.log" 2>&1 &
+echo $! >"$D/centrald.pid"
+for p in ALA01 NUR02; do
+	echo "== post $p: start"
+	"$BIN/checkpointd" -c "$D/$p.yaml" >"$D/post-$p.log" 2>&1 &
+	echo $! >"$D/post-$p.pid"
+done
+sleep 1
+echo "== sample traffic: $COUNT crossings through each post's lane API"
+i=0
+gens=()
+for p in ALA01 NUR02; do
+	i=$((i + 1))
+	"$BIN/lanegen" --url "http://127.0.0.1:$((CENTRE_PORT + 10 + i))" \
+	    --post $p --count "$COUNT" --seed $i --out "$D/sent-$p.csv" &
+	gens+=($!)
+done
+wait "${gens[@]}"
+sleep 2
+for p in ALA01 NUR02; do
+	"$BIN/checkpointctl" -c "$D/$p.yaml" status
+done
+n=$(psql "$CONNINFO" -XAtqc "select count(*) from crossings")
+
+cat <<TXT
+
+Shekara demo is running ($n crossings at the centre).
+
+  centre (mutual TLS)   https://localhost:$CENTRE_PORT   (GET /healthz)
+  post ALA01 lane API   http://127.0.0.1:$((CENTRE_PORT + 11))/v1/crossings, /v1/status
+  post NUR02 lane API   http://127.0.0.1:$((CENTRE_PORT + 12))/v1/crossings, /v1/status
+  dashboard             not yet built; the centre's data is listed below
+
+What arrived at the centre:
+  $BIN/centralctl -c $D/central.yaml crossings --format table --limit 20
+  $BIN/centralctl -c $D/central.yaml crossings --post NUR02 --format json
+A post's replication state:
+  $BIN/checkpointctl -c $D/ALA01.yaml status
+Record a crossing by hand:
+  $BIN/checkpointctl -c $D/ALA01.yaml record --direction entry --lane 1 \\
+      --officer KZ0001 --doc-type P --issuing-state KAZ --number N0000001 \\
+      --nationality KAZ --surname ABENOV --given-names ASKAR \\
+      --birth-date 1990-01-31 --sex M --expiry-date 2030-01-30
+Logs: $D/*.log      Stop: scripts/demo.sh stop
+TXT

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# run.sh - benchmarks; each writes its section of BENCHMARKS.md (between
+# <!-- NAME:begin --> and <!-- NAME:end -->) with the machine and command.
+#
+# ingest: the centre's ingest through HTTPS from a post (batches of 1000 on
+# one connection, mutual TLS, idempotent insert) beside plain COPY of the same
+# rows into the same table, in the same run.
+BIN=${BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
+source "$(dirname "$0")/../integration/lib.sh"
+
+N=${BENCH_INGEST_COUNT:-200000}
+OUT=$ROOT/BENCHMARKS.md
+A=ALA01
+CERT_POST=$A
+
+machine() {
+	local cpu
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	printf '%s, %s cores, %s GiB RAM, %s, PostgreSQL %s' "${cpu:-unknown CPU}" \
+	    "$(nproc)" "$(awk '/MemTotal/ {printf "%d", $2/1048576}' /proc/meminfo)" \
+	    "$(uname -sr)" "$(psql_q 'show server_version')"
+}
+
+# section NAME FILE: replace NAME's section of BENCHMARKS.md with FILE.
+section() {
+	local name=$1 body=$2
+	[ -f "$OUT" ] || printf '# Benchmarks\n\nWritten by `make bench` (tests/bench/run.sh). Each section names the machine\nand the command; compare ratios, not absolute figures, across machines.\n' >"$OUT"
+	python3 - "$OUT" "$name" "$body" <<'PY' 2>/dev/null || awk_section "$@"
+import sys
+out, name, body = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
+b, e = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+s = open(out).read()
+new = f"{b}\n{body.rstrip()}\n{e}"
+if b in s and e in s:
+    s = s[:s.index(b)] + new + s[s.index(e) + len(e):]
+else:
+    s = s.rstrip() + "\n\n" + new + "\n"
+open(out, "w").write(s)
+PY
+}
+awk_section() { # fallback without python3: append
+	{ echo; echo "<!-- $1:begin -->"; cat "$2"; echo "<!-- $1:end -->"; } >>"$OUT"
+}
+
+pki $A
+pg_start
+central_config $A
+"$BIN/centrald" -c "$T/central.yaml" migrate >>"$T/centrald.log" 2>&1
+sed -i 's/level: info/level: warn/' "$T/central.yaml"
+start_centrald
+
+cols="post,seq,recorded_at,direction,lane,officer,outcome,doc_type,issuing_state,doc_number,nationality,surname,given_names,birth_date,sex,expiry_date"
+log "ingest: $N crossings through HTTPS"
+https=$("$BIN/ingestbench" --url "https://localhost:$CENTRE_PORT" --post $A \
+    --cacert "$T/pki/ca.crt" --cert "$T/pki/post-$A.crt" --key "$T/pki/post-$A.key" \
+    --count "$N" --csv "$T/rows.csv")
+echo "$https"
+got=$(psql_q "select count(*) from crossings")
+[ "$got" = "$N" ] || fail "centre holds $got crossings, expected $N"
+https_rate=$(sed -n 's/.*: \([0-9]*\) crossings\/s/\1/p' <<<"$https")
+
+psql_q "truncate crossings"
+psql_q "checkpoint"
+log "ingest: COPY of the same $N rows"
+t0=$(date +%s.%N)
+psql "$CONNINFO" -XAtq -v ON_ERROR_STOP=1 \
+    -c "\\copy crossings($cols) from '$T/rows.csv' with (format csv)"
+t1=$(date +%s.%N)
+copy_rate=$(awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN {printf "%d", n / (b - a)}')
+ratio=$(awk -v h="$https_rate" -v c="$copy_rate" 'BEGIN {printf "%.2f", h / c}')
+log "ingest: HTTPS $https_rate/s, COPY $copy_rate/s, ratio $ratio"
+
+cat >"$T/ingest.md" <<MD
+## Centre ingest (issue 2)
+
+$(date -u +%Y-%m-%d), $(machine).
+Command: \`make bench\` (tests/bench/run.sh, BENCH_INGEST_COUNT=$N).
+
+| path | crossings/s |
+|---|---|
+| post → centrald over mutual TLS, batches of 1000, one connection (\`ingestbench\`) | $https_rate |
+| plain \`COPY\` of the same rows into the same table (psql \\copy) | $copy_rate |
+| **ratio HTTPS / COPY** | **$ratio** |
+
+The HTTPS figure counts only time spent in requests (generation excluded) and
+includes JSON decoding and validation, the idempotent insert with conflict
+detection, and the commit before the answer.
+MD
+section ingest "$T/ingest.md"
+log "written to $OUT"
