@@ -15,14 +15,14 @@ SANITIZE ?=
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
 	   -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
+override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
 	   -Icommon -Iproto -Icheckpoint -Icentral -Itests/tools \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread
-LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 ifneq ($(SANITIZE),)
-CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
-LDFLAGS	+= -fsanitize=address,undefined
+override LDFLAGS += -fsanitize=address,undefined
 endif
 
 COMMON_SRC	= $(wildcard common/*.c)

@@ -64,7 +64,7 @@ psql_q "checkpoint"
 log "ingest: COPY of the same $N rows"
 t0=$(date +%s.%N)
 psql "$CONNINFO" -XAtq -v ON_ERROR_STOP=1 \
-    -c "\\copy crossings($cols) from '$T/rows.csv' with (format csv)"
+    -c "\\copy crossings($cols) from '$T/rows.csv' with (format csv, force_not_null (given_names))"
 t1=$(date +%s.%N)
 copy_rate=$(awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN {printf "%d", n / (b - a)}')
 ratio=$(awk -v h="$https_rate" -v c="$copy_rate" 'BEGIN {printf "%.2f", h / c}')

@@ -27,11 +27,11 @@ start_post $B
 
 log "sending $N crossings through each post"
 "$BIN/lanegen" --url "http://127.0.0.1:${LANE_PORT[$A]}" --post $A --count "$N" \
-    --seed 11 --interval-ms 4 --out "$T/acked-$A.csv" \
+    --seed 11 --interval-ms 12 --out "$T/acked-$A.csv" \
     --attempts "$T/attempts.csv" 2>>"$T/lanegen.log" &
 GEN_A=$!
 "$BIN/lanegen" --url "http://127.0.0.1:${LANE_PORT[$B]}" --post $B --count "$N" \
-    --seed 22 --interval-ms 4 --out "$T/acked-$B.csv" \
+    --seed 22 --interval-ms 12 --out "$T/acked-$B.csv" \
     --attempts "$T/attempts.csv" 2>>"$T/lanegen.log" &
 GEN_B=$!
 PIDS+=("$GEN_A" "$GEN_B")

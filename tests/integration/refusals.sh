@@ -23,10 +23,10 @@ batch() { # post seq [version]
 }
 count() { psql_q "select count(*) from crossings"; }
 
-# expect NAME STATUS BODY_REGEX -- curl args...
+# expect NAME STATUS BODY_REGEX CURL_ARGS...
 expect() {
 	local name=$1 want=$2 re=$3 before after got
-	shift 4
+	shift 3
 	before=$(count)
 	got=$(curl -s -o "$T/body" -w '%{http_code}' "$@" || true)
 	after=$(count)
