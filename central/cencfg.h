@@ -4,6 +4,7 @@
 #define SHEKARA_CENCFG_H
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "proto.h"
@@ -41,7 +42,11 @@ struct cen_cfg {
 };
 
 void	cen_cfg_init(struct cen_cfg *c);
+/* Reports every problem on errfp; 0, ERR_IO or ERR_INVAL. */
 int	cen_cfg_load(struct cen_cfg *c, const char *path, FILE *errfp);
+/* The same from memory (tests, fuzzing); name stands for the path. */
+int	cen_cfg_load_buf(struct cen_cfg *c, const char *name, const uint8_t *p,
+	    size_t len, FILE *errfp);
 /* The post bound to a certificate's CN and DER SHA-256, or NULL. */
 const struct cen_post *cen_cfg_post_for_cert(const struct cen_cfg *c,
 	    const char *cn, const unsigned char sha256[32]);

@@ -4,6 +4,7 @@
 #define SHEKARA_CKCFG_H
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "proto.h"
@@ -37,5 +38,8 @@ struct ck_cfg {
 void	ck_cfg_init(struct ck_cfg *c);	/* sets the defaults */
 /* Reports every problem on errfp; 0, ERR_IO or ERR_INVAL. */
 int	ck_cfg_load(struct ck_cfg *c, const char *path, FILE *errfp);
+/* The same from memory (tests, fuzzing); name stands for the path. */
+int	ck_cfg_load_buf(struct ck_cfg *c, const char *name, const uint8_t *p,
+	    size_t len, FILE *errfp);
 
 #endif

@@ -40,6 +40,9 @@ log_level_parse(const char *s, enum log_level *out)
 	return 0;
 }
 
+static void	log_vline(const char *, const char *, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
+
 static void
 log_vline(const char *tag, const char *errstr, const char *fmt, va_list ap)
 {
