@@ -1,0 +1,286 @@
+/* checkpointd.c - the post daemon: loads checkpoint.yaml, opens the store,
+ * binds the lane API, drops privileges, then runs the lane loop in the main
+ * thread and the replicator in its own until SIGTERM or SIGINT. */
+#define _GNU_SOURCE		/* setresuid, setresgid */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "ckcfg.h"
+#include "err.h"
+#include "lane.h"
+#include "log.h"
+#include "replicator.h"
+#include "store.h"
+
+#define EXIT_USAGE	2
+
+struct ckd_user {
+	int	drop;		/* root with run_as.user set */
+	char	name[64];
+	uid_t	uid;
+	gid_t	gid;
+};
+
+static void
+ckd_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: checkpointd [-d] -c FILE\n"
+	    "       checkpointd --check-config FILE\n"
+	    "       checkpointd --help\n"
+	    "\n"
+	    "The post daemon: records crossings from the lanes and pushes\n"
+	    "them to the centre.\n"
+	    "\n"
+	    "  -c, --config FILE    run with this configuration\n"
+	    "                       (checkpoint.yaml)\n"
+	    "      --check-config FILE\n"
+	    "                       check the configuration, print\n"
+	    "                       \"configuration OK\" or every problem\n"
+	    "  -d, --debug          log at debug level\n"
+	    "  -h, --help           show this help\n");
+}
+
+static void
+ckd_bad_usage(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+static void
+ckd_bad_usage(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "checkpointd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'checkpointd --help'.\n");
+	exit(EXIT_USAGE);
+}
+
+/* Who to become after binding, looked up before anything is opened. */
+static int
+ckd_lookup_user(const char *name, struct ckd_user *u)
+{
+	struct passwd	*pw;
+
+	memset(u, 0, sizeof(*u));
+	if (name[0] == '\0')
+		return 0;
+	if (geteuid() != 0) {
+		log_info("run_as: not started as root, staying uid %ld",
+		    (long)geteuid());
+		return 0;
+	}
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		if (errno != 0)
+			log_warn("run_as: cannot look up user %s", name);
+		else
+			log_warnx("run_as: no user %s", name);
+		return ERR_NOTFOUND;
+	}
+	if (pw->pw_uid == 0) {
+		log_warnx("run_as: user %s is root", name);
+		return ERR_INVAL;
+	}
+	u->drop = 1;
+	(void)snprintf(u->name, sizeof(u->name), "%s", name);	/* fits */
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	return 0;
+}
+
+static int
+ckd_drop_privileges(const struct ckd_user *u)
+{
+	uid_t	ru, eu, su;
+	gid_t	rg, eg, sg;
+
+	if (!u->drop)
+		return 0;
+	if (setgroups(1, &u->gid) == -1) {
+		log_warn("run_as: setgroups");
+		return ERR_IO;
+	}
+	if (setresgid(u->gid, u->gid, u->gid) == -1) {
+		log_warn("run_as: setresgid %ld", (long)u->gid);
+		return ERR_IO;
+	}
+	if (setresuid(u->uid, u->uid, u->uid) == -1) {
+		log_warn("run_as: setresuid %ld", (long)u->uid);
+		return ERR_IO;
+	}
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1 ||
+	    ru != u->uid || eu != u->uid || su != u->uid || rg != u->gid ||
+	    eg != u->gid || sg != u->gid || setuid(0) != -1) {
+		log_warnx("run_as: privileges were not dropped");
+		return ERR_AUTH;
+	}
+	log_info("run_as: running as %s (uid %ld)", u->name, (long)u->uid);
+	return 0;
+}
+
+static void
+ckd_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct event_base	*base = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_info("SIGHUP ignored: restart to reload the configuration");
+		return;
+	}
+	log_info("stopping on signal %d", (int)sig);
+	event_base_loopbreak(base);
+}
+
+static int
+ckd_run(const struct ck_cfg *cfg)
+{
+	struct ckd_user		 user;
+	struct store		*lst = NULL, *rst = NULL;
+	struct replicator	*rep = NULL;
+	struct lane		*lane = NULL;
+	struct event_base	*base = NULL;
+	struct event		*sig[3] = { NULL, NULL, NULL };
+	static const int	 signo[3] = { SIGTERM, SIGINT, SIGHUP };
+	int			 i, rc, status = 1;
+
+	if (ckd_lookup_user(cfg->user, &user) != 0)
+		return 1;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_warnx("libcurl cannot be initialised");
+		return 1;
+	}
+	(void)signal(SIGPIPE, SIG_IGN);	/* a lane that hangs up is no
+					 * reason to die */
+
+	/* Two connections: the lane's (this thread) and the replicator's.
+	 * Both are opened before privileges are dropped. */
+	if ((rc = store_open(&lst, cfg->store_path, cfg->post_code)) != 0 ||
+	    (rc = store_open(&rst, cfg->store_path, cfg->post_code)) != 0) {
+		log_warnx("store %s: cannot open: %s", cfg->store_path,
+		    err_str(rc));
+		goto out;
+	}
+	if ((rc = replicator_new(&rep, cfg, rst)) != 0) {
+		log_warnx("replicator: cannot start: %s", err_str(rc));
+		goto out;
+	}
+	rst = NULL;		/* the replicator's now */
+	if ((base = event_base_new()) == NULL) {
+		log_warnx("libevent: cannot create the event base");
+		goto out;
+	}
+	if ((rc = lane_new(&lane, base, cfg, lst, rep)) != 0)
+		goto out;
+	if (ckd_drop_privileges(&user) != 0)
+		goto out;
+
+	for (i = 0; i < 3; i++) {
+		if ((sig[i] = evsignal_new(base, signo[i], ckd_on_signal,
+		    base)) == NULL || evsignal_add(sig[i], NULL) != 0) {
+			log_warnx("libevent: cannot watch signal %d",
+			    signo[i]);
+			goto out;
+		}
+	}
+	if (replicator_start(rep) != 0)
+		goto out;
+	log_info("post %s: serving, store %s, centre %s", cfg->post_code,
+	    cfg->store_path, cfg->centre_url);
+	if (event_base_dispatch(base) == -1) {
+		log_warnx("libevent: event loop failed");
+		goto out;
+	}
+	status = 0;
+
+out:
+	replicator_free(rep);	/* joins the thread, closes its store */
+	lane_free(lane);
+	for (i = 0; i < 3; i++)
+		if (sig[i] != NULL)
+			event_free(sig[i]);
+	if (base != NULL)
+		event_base_free(base);
+	store_close(rst);
+	store_close(lst);
+	curl_global_cleanup();
+	if (status == 0)
+		log_info("stopped");
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config",	  required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, 'C' },
+		{ "debug",	  no_argument,	     NULL, 'd' },
+		{ "help",	  no_argument,	     NULL, 'h' },
+		{ NULL,		  0,		     NULL, 0 }
+	};
+	struct ck_cfg	 cfg;
+	enum log_level	 level;
+	const char	*path = NULL, *check = NULL;
+	int		 ch, debug = 0;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:dh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'C':
+			check = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'h':
+			ckd_usage(stdout);
+			return 0;
+		case ':':
+			ckd_bad_usage("option %s needs a FILE",
+			    argv[optind - 1]);
+		default:
+			ckd_bad_usage("unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		ckd_bad_usage("unexpected argument \"%s\"", argv[optind]);
+	if (path != NULL && check != NULL)
+		ckd_bad_usage("-c and --check-config exclude each other");
+	if (path == NULL && check == NULL)
+		ckd_bad_usage("-c FILE (or --check-config FILE) is required");
+
+	ck_cfg_init(&cfg);
+	if (check != NULL) {
+		if (ck_cfg_load(&cfg, check, stderr) != 0)
+			return 1;
+		printf("configuration OK\n");
+		return 0;
+	}
+	if (ck_cfg_load(&cfg, path, stderr) != 0)
+		return 1;
+	if (debug)
+		level = LOGL_DEBUG;
+	else if (log_level_parse(cfg.log_level, &level) != 0)
+		level = LOGL_INFO;	/* cannot happen: the loader checks */
+	log_init("checkpointd", level);
+	return ckd_run(&cfg);
+}

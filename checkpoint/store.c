@@ -1,0 +1,607 @@
+/* store.c - the post's journal of crossings in SQLite. Every statement is
+ * prepared once at open and parameterised; writes run in BEGIN IMMEDIATE
+ * transactions, and with WAL + synchronous=FULL a COMMIT that returns is on
+ * disk. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "date.h"
+#include "err.h"
+#include "log.h"
+#include "proto.h"
+#include "store.h"
+
+#define STORE_BUSY_MS	5000
+
+enum store_stmt {
+	ST_BEGIN,
+	ST_BEGIN_IMM,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_MAX_SEQ,
+	ST_INSERT,
+	ST_FETCH,
+	ST_MARK,
+	ST_UNSENT,
+	ST_META_GET,
+	ST_META_PUT,
+	ST_COUNT
+};
+
+static const char *const store_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN",
+	[ST_BEGIN_IMM] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM journal",
+	[ST_INSERT] = "INSERT INTO journal(seq, recorded_at, payload) "
+	    "VALUES (?1, ?2, ?3)",
+	[ST_FETCH] = "SELECT seq, recorded_at, payload FROM journal "
+	    "WHERE sent_at IS NULL ORDER BY seq LIMIT ?1",
+	[ST_MARK] = "UPDATE journal SET sent_at = ?2 "
+	    "WHERE seq = ?1 AND sent_at IS NULL",
+	[ST_UNSENT] = "SELECT count(*) FROM journal WHERE sent_at IS NULL",
+	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[ST_META_PUT] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+};
+
+static const char store_schema[] =
+	"CREATE TABLE IF NOT EXISTS meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT);"
+	"CREATE TABLE IF NOT EXISTS journal ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  recorded_at INTEGER NOT NULL,"
+	"  payload TEXT NOT NULL,"
+	"  sent_at INTEGER);"
+	"CREATE INDEX IF NOT EXISTS journal_unsent ON journal(seq)"
+	"  WHERE sent_at IS NULL;";
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[ST_COUNT];
+	char		 post[PROTO_POST_MAX + 1];
+	char		 path[256];	/* for log lines; may be cut */
+};
+
+static void
+store_dberr(struct store *s, const char *what)
+{
+	log_warnx("store %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+/* Runs a statement that returns no rows, then resets it. */
+static int
+store_exec(struct store *s, enum store_stmt which)
+{
+	sqlite3_stmt	*st = s->st[which];
+	int		 rc;
+
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		store_dberr(s, store_sql[which]);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return ERR_DB;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return 0;
+}
+
+static void
+store_rollback(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return;		/* SQLite already rolled back */
+	/* Nothing more to do if even this fails: the error was logged and
+	 * SQLite rolls back when the connection closes. */
+	(void)store_exec(s, ST_ROLLBACK);
+}
+
+/* One int64 from a single-row, single-column query. */
+static int
+store_int(struct store *s, enum store_stmt which, int64_t *out)
+{
+	sqlite3_stmt	*st = s->st[which];
+	int		 rc;
+
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		store_dberr(s, store_sql[which]);
+		sqlite3_reset(st);
+		return ERR_DB;
+	}
+	*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* A meta value into buf (NUL-terminated, cut to bufsz - 1); "" and
+ * ERR_NOTFOUND when the key is absent or NULL. */
+static int
+store_meta_get(struct store *s, const char *key, char *buf, size_t bufsz)
+{
+	sqlite3_stmt	*st = s->st[ST_META_GET];
+	const unsigned char *v;
+	size_t		 n;
+	int		 rc;
+
+	buf[0] = '\0';
+	if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK) {
+		store_dberr(s, "bind meta key");
+		sqlite3_clear_bindings(st);
+		return ERR_DB;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = ERR_NOTFOUND;
+	} else if (rc == SQLITE_ROW) {
+		v = sqlite3_column_text(st, 0);
+		n = (size_t)sqlite3_column_bytes(st, 0);
+		if (v == NULL) {
+			rc = ERR_NOTFOUND;
+		} else {
+			if (n >= bufsz)
+				n = bufsz - 1;
+			memcpy(buf, v, n);
+			buf[n] = '\0';
+			rc = 0;
+		}
+	} else {
+		store_dberr(s, "read meta");
+		rc = ERR_DB;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static int
+store_meta_put(struct store *s, const char *key, const char *val)
+{
+	sqlite3_stmt	*st = s->st[ST_META_PUT];
+
+	if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, val, -1, SQLITE_STATIC) != SQLITE_OK) {
+		store_dberr(s, "bind meta");
+		sqlite3_clear_bindings(st);
+		return ERR_DB;
+	}
+	return store_exec(s, ST_META_PUT);
+}
+
+static int
+store_meta_put_int(struct store *s, const char *key, int64_t v)
+{
+	char	buf[32];
+	int	n;
+
+	n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return ERR_RANGE;
+	return store_meta_put(s, key, buf);
+}
+
+/* A meta value written by store_meta_put_int; 0 when absent. */
+static int
+store_meta_get_int(struct store *s, const char *key, int64_t *out)
+{
+	char		 buf[32], *end;
+	long long	 v;
+	int		 rc;
+
+	rc = store_meta_get(s, key, buf, sizeof(buf));
+	if (rc == ERR_NOTFOUND) {
+		*out = 0;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	v = strtoll(buf, &end, 10);
+	if (end == buf || *end != '\0' || v < 0) {
+		log_warnx("store %s: meta %s holds \"%s\", not a time", s->path,
+		    key, buf);
+		return ERR_DB;
+	}
+	*out = (int64_t)v;
+	return 0;
+}
+
+/* Post code and schema version: recorded by the first open, checked by
+ * every later one. Runs inside the opening transaction. */
+static int
+store_check_meta(struct store *s)
+{
+	char		 buf[64], *end;
+	long		 v;
+	int		 rc;
+
+	rc = store_meta_get(s, "post_code", buf, sizeof(buf));
+	if (rc == ERR_NOTFOUND) {
+		if ((rc = store_meta_put(s, "post_code", s->post)) != 0)
+			return rc;
+	} else if (rc != 0) {
+		return rc;
+	} else if (strcmp(buf, s->post) != 0) {
+		log_warnx("store %s: belongs to post %s, not %s", s->path, buf,
+		    s->post);
+		return ERR_CONFLICT;
+	}
+
+	rc = store_meta_get(s, "schema_version", buf, sizeof(buf));
+	if (rc == ERR_NOTFOUND)
+		return store_meta_put_int(s, "schema_version",
+		    STORE_SCHEMA_VERSION);
+	if (rc != 0)
+		return rc;
+	v = strtol(buf, &end, 10);
+	if (end == buf || *end != '\0' || v < 1) {
+		log_warnx("store %s: bad schema version \"%s\"", s->path, buf);
+		return ERR_DB;
+	}
+	if (v > STORE_SCHEMA_VERSION) {
+		log_warnx("store %s: schema version %ld is newer than %d",
+		    s->path, v, STORE_SCHEMA_VERSION);
+		return ERR_VERSION;
+	}
+	return 0;
+}
+
+/* PRAGMA journal_mode=WAL answers the mode now in force. */
+static int
+store_set_wal(struct store *s)
+{
+	sqlite3_stmt		*st;
+	const unsigned char	*mode;
+	int			 rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st,
+	    NULL) != SQLITE_OK) {
+		store_dberr(s, "journal_mode");
+		return ERR_DB;
+	}
+	rc = ERR_DB;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		mode = sqlite3_column_text(st, 0);
+		if (mode != NULL && strcmp((const char *)mode, "wal") == 0)
+			rc = 0;
+		else
+			log_warnx("store %s: cannot use WAL (mode %s)", s->path,
+			    mode != NULL ? (const char *)mode : "?");
+	} else
+		store_dberr(s, "journal_mode");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_open(struct store **out, const char *path, const char *post_code)
+{
+	struct store	*s;
+	int		 i, rc;
+
+	if (!proto_check_post_code(post_code, strlen(post_code)))
+		return ERR_INVAL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return ERR_NOMEM;
+	/* The post code was checked to fit; a long path is only cut in
+	 * log lines. */
+	(void)snprintf(s->post, sizeof(s->post), "%s", post_code);
+	(void)snprintf(s->path, sizeof(s->path), "%s", path);
+
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		if (s->db != NULL)
+			store_dberr(s, "open");
+		else
+			log_warnx("store %s: open: out of memory", s->path);
+		rc = s->db != NULL ? ERR_DB : ERR_NOMEM;
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+
+	if ((rc = store_set_wal(s)) != 0)
+		goto fail;
+	if (sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL)
+	    != SQLITE_OK ||
+	    sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)
+	    != SQLITE_OK ||
+	    sqlite3_exec(s->db, store_schema, NULL, NULL, NULL) != SQLITE_OK) {
+		store_dberr(s, "create schema");
+		rc = ERR_DB;
+		goto fail;
+	}
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, store_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			store_dberr(s, store_sql[i]);
+			rc = ERR_DB;
+			goto fail;
+		}
+	}
+	if ((rc = store_check_meta(s)) != 0)
+		goto fail;
+	if ((rc = store_exec(s, ST_COMMIT)) != 0)
+		goto fail;
+	*out = s;
+	return 0;
+
+fail:
+	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	store_close(s);
+	return rc;
+}
+
+void
+store_close(struct store *s)
+{
+	int	i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);	/* NULL is a no-op */
+	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
+		log_warnx("store %s: close: %s", s->path,
+		    sqlite3_errmsg(s->db));
+	free(s);
+}
+
+int
+store_append(struct store *s, struct proto_crossing *c)
+{
+	struct proto_crossing	 rec;
+	sqlite3_stmt		*st = s->st[ST_INSERT];
+	char			 buf[STORE_PAYLOAD_MAX];
+	size_t			 len;
+	int64_t			 last;
+	int			 rc;
+
+	rec = *c;
+	if ((rc = store_exec(s, ST_BEGIN_IMM)) != 0)
+		return rc;
+	if ((rc = store_int(s, ST_MAX_SEQ, &last)) != 0)
+		goto fail;
+	if (last < 0 || last == INT64_MAX) {
+		log_warnx("store %s: sequence exhausted at %lld", s->path,
+		    (long long)last);
+		rc = ERR_RANGE;
+		goto fail;
+	}
+	rec.seq = (uint64_t)last + 1;
+	rec.recorded_at = date_now_ms();
+	if ((rc = proto_encode_crossing(&rec, buf, sizeof(buf), &len)) != 0)
+		goto fail;
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)rec.seq) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, rec.recorded_at) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, buf, (int)len, SQLITE_STATIC)
+	    != SQLITE_OK) {
+		store_dberr(s, "bind crossing");
+		sqlite3_clear_bindings(st);
+		rc = ERR_DB;
+		goto fail;
+	}
+	if ((rc = store_exec(s, ST_INSERT)) != 0)
+		goto fail;
+	if ((rc = store_exec(s, ST_COMMIT)) != 0)
+		goto fail;
+	c->seq = rec.seq;
+	c->recorded_at = rec.recorded_at;
+	return 0;
+
+fail:
+	store_rollback(s);
+	return rc;
+}
+
+void
+store_list_reset(struct store_list *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->items[i].payload);
+	free(l->items);
+	l->items = NULL;
+	l->n = 0;
+}
+
+int
+store_fetch_unsent(struct store *s, size_t max, struct store_list *out)
+{
+	sqlite3_stmt		*st = s->st[ST_FETCH];
+	struct store_list	 l = { 0, NULL };
+	struct store_item	*it;
+	const unsigned char	*p;
+	size_t			 n;
+	int			 rc;
+
+	store_list_reset(out);
+	if (max == 0)
+		return 0;
+	if (max > PROTO_BATCH_MAX)
+		max = PROTO_BATCH_MAX;
+	if ((l.items = calloc(max, sizeof(*l.items))) == NULL)
+		return ERR_NOMEM;
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)max) != SQLITE_OK) {
+		store_dberr(s, "bind limit");
+		rc = ERR_DB;
+		goto done;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && l.n < max) {
+		it = &l.items[l.n];
+		it->seq = (uint64_t)sqlite3_column_int64(st, 0);
+		it->recorded_at = sqlite3_column_int64(st, 1);
+		p = sqlite3_column_text(st, 2);
+		n = (size_t)sqlite3_column_bytes(st, 2);
+		if (p == NULL) {
+			rc = ERR_NOMEM;
+			goto done;
+		}
+		if ((it->payload = malloc(n + 1)) == NULL) {
+			rc = ERR_NOMEM;
+			goto done;
+		}
+		memcpy(it->payload, p, n);
+		it->payload[n] = '\0';
+		it->len = n;
+		l.n++;
+	}
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+		rc = 0;
+	} else {
+		store_dberr(s, "fetch unsent");
+		rc = ERR_DB;
+	}
+
+done:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != 0 || l.n == 0) {
+		store_list_reset(&l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+int
+store_mark_sent(struct store *s, const uint64_t *seqs, size_t n, int64_t at,
+    size_t *marked)
+{
+	sqlite3_stmt	*st = s->st[ST_MARK];
+	size_t		 i, changed = 0;
+	int		 rc;
+
+	if (n == 0) {
+		if (marked != NULL)
+			*marked = 0;
+		return 0;
+	}
+	if ((rc = store_exec(s, ST_BEGIN_IMM)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (seqs[i] > INT64_MAX)
+			continue;	/* cannot be a row */
+		if (sqlite3_bind_int64(st, 1, (sqlite3_int64)seqs[i])
+		    != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 2, at) != SQLITE_OK) {
+			store_dberr(s, "bind mark");
+			sqlite3_clear_bindings(st);
+			rc = ERR_DB;
+			goto fail;
+		}
+		if ((rc = store_exec(s, ST_MARK)) != 0)
+			goto fail;
+		changed += (size_t)sqlite3_changes(s->db);
+	}
+	if ((rc = store_exec(s, ST_COMMIT)) != 0)
+		goto fail;
+	if (marked != NULL)
+		*marked = changed;
+	return 0;
+
+fail:
+	store_rollback(s);
+	return rc;
+}
+
+int
+store_status(struct store *s, struct proto_status *out)
+{
+	struct proto_status	 st;
+	int64_t			 last, unsent;
+	int			 rc;
+
+	memset(&st, 0, sizeof(st));
+	memcpy(st.post, s->post, sizeof(st.post));
+	/* One read transaction: a consistent snapshot of all fields. */
+	if ((rc = store_exec(s, ST_BEGIN)) != 0)
+		return rc;
+	if ((rc = store_int(s, ST_MAX_SEQ, &last)) != 0 ||
+	    (rc = store_int(s, ST_UNSENT, &unsent)) != 0 ||
+	    (rc = store_meta_get_int(s, "last_push_ok", &st.last_push_ok))
+	    != 0 ||
+	    (rc = store_meta_get_int(s, "last_error_at", &st.last_error_at))
+	    != 0)
+		goto fail;
+	rc = store_meta_get(s, "last_error", st.last_error,
+	    sizeof(st.last_error));
+	if (rc != 0 && rc != ERR_NOTFOUND)
+		goto fail;
+	if ((rc = store_exec(s, ST_COMMIT)) != 0)
+		goto fail;
+	st.last_seq = (uint64_t)last;
+	st.unsent = (uint64_t)unsent;
+	*out = st;
+	return 0;
+
+fail:
+	store_rollback(s);
+	return rc;
+}
+
+int
+store_note_push_ok(struct store *s, int64_t at)
+{
+	int	rc;
+
+	if ((rc = store_exec(s, ST_BEGIN_IMM)) != 0)
+		return rc;
+	if ((rc = store_meta_put_int(s, "last_push_ok", at)) != 0 ||
+	    (rc = store_exec(s, ST_COMMIT)) != 0) {
+		store_rollback(s);
+		return rc;
+	}
+	return 0;
+}
+
+/* Copies msg into buf (bufsz > 0): control characters become spaces, and a
+ * cut never splits a UTF-8 sequence. */
+static void
+store_clean_msg(char *buf, size_t bufsz, const char *msg)
+{
+	size_t	n, i;
+
+	n = strnlen(msg, bufsz);
+	if (n >= bufsz) {
+		n = bufsz - 1;
+		/* Cut before the character that does not fit whole: back
+		 * off to its first byte. */
+		while (n > 0 && ((unsigned char)msg[n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char	ch = (unsigned char)msg[i];
+
+		buf[i] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+	}
+	buf[n] = '\0';
+}
+
+int
+store_note_error(struct store *s, const char *msg, int64_t at)
+{
+	char	buf[STORE_ERROR_MAX + 1];
+	int	rc;
+
+	store_clean_msg(buf, sizeof(buf), msg);
+	if ((rc = store_exec(s, ST_BEGIN_IMM)) != 0)
+		return rc;
+	if ((rc = store_meta_put(s, "last_error", buf)) != 0 ||
+	    (rc = store_meta_put_int(s, "last_error_at", at)) != 0 ||
+	    (rc = store_exec(s, ST_COMMIT)) != 0) {
+		store_rollback(s);
+		return rc;
+	}
+	return 0;
+}

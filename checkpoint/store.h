@@ -1,0 +1,75 @@
+/* store.h - a post's durable journal of crossings (SQLite, WAL,
+ * synchronous=FULL). Each crossing gets the next gapless sequence number and
+ * is stored as the exact JSON later pushed to the centre. One struct store is
+ * one connection, used by one thread at a time; open one per thread. */
+#ifndef SHEKARA_STORE_H
+#define SHEKARA_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+#define STORE_SCHEMA_VERSION	1
+#define STORE_PAYLOAD_MAX	4096	/* bytes of one stored crossing */
+#define STORE_ERROR_MAX		255	/* bytes of a noted error */
+
+struct store;
+
+/* One stored crossing not yet acknowledged by the centre. */
+struct store_item {
+	uint64_t	 seq;
+	int64_t		 recorded_at;	/* ms since the epoch */
+	char		*payload;	/* NUL-terminated JSON, owned by
+					 * the list */
+	size_t		 len;		/* bytes, NUL excluded */
+};
+
+struct store_list {
+	size_t			 n;
+	struct store_item	*items;
+};
+
+/*
+ * Opens (creating if new) the store at path for post_code. A store that
+ * belongs to another post is refused with ERR_CONFLICT, one written by a
+ * newer schema with ERR_VERSION; ERR_DB if SQLite fails (not a database,
+ * cannot be opened, cannot switch to WAL). Problems are logged.
+ */
+int	store_open(struct store **out, const char *path,
+	    const char *post_code);
+void	store_close(struct store *s);
+
+/*
+ * Records a crossing: in one BEGIN IMMEDIATE transaction takes the next
+ * sequence number (last + 1, from 1; a failed transaction uses none), stamps
+ * recorded_at with the current time, stores proto_encode_crossing() of it
+ * and commits. Returns 0 only once the commit is durable, and then sets
+ * c->seq and c->recorded_at; on failure c is untouched. ERR_INVAL if the
+ * crossing does not validate, ERR_DB if SQLite fails.
+ */
+int	store_append(struct store *s, struct proto_crossing *c);
+
+/* Up to max unsent crossings in sequence order. out is reset first. */
+int	store_fetch_unsent(struct store *s, size_t max,
+	    struct store_list *out);
+void	store_list_reset(struct store_list *l);
+
+/*
+ * Marks the listed sequence numbers sent at time at, in one transaction.
+ * Numbers that do not exist or are already sent are left alone. *marked
+ * (may be NULL) receives how many rows changed.
+ */
+int	store_mark_sent(struct store *s, const uint64_t *seqs, size_t n,
+	    int64_t at, size_t *marked);
+
+/* Post code, last sequence number, unsent count, last push and error. */
+int	store_status(struct store *s, struct proto_status *out);
+
+/* A push the centre acknowledged at time at. */
+int	store_note_push_ok(struct store *s, int64_t at);
+/* A failed push: msg is cut to STORE_ERROR_MAX bytes (on a UTF-8 boundary)
+ * and control characters become spaces. */
+int	store_note_error(struct store *s, const char *msg, int64_t at);
+
+#endif

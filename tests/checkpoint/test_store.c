@@ -1,0 +1,573 @@
+/* test_store.c - checkpoint/store.c against real SQLite files in a fresh
+ * temporary directory: gapless numbering, durability across reopen, the
+ * post binding, the unsent queue and the exact stored bytes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "date.h"
+#include "err.h"
+#include "log.h"
+#include "proto.h"
+#include "store.h"
+
+struct fx {
+	char	dir[64];
+	char	path[128];
+};
+
+static int
+setup(void **state)
+{
+	struct fx	*fx;
+
+	if ((fx = calloc(1, sizeof(*fx))) == NULL)
+		return -1;
+	(void)snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_store.XXXXXX");
+	if (mkdtemp(fx->dir) == NULL) {
+		free(fx);
+		return -1;
+	}
+	(void)snprintf(fx->path, sizeof(fx->path), "%s/post.db", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*fx = *state;
+	char		 p[160];
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		(void)snprintf(p, sizeof(p), "%s%s", fx->path, sfx[i]);
+		(void)unlink(p);
+	}
+	(void)rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static void
+mkcrossing(struct proto_crossing *c, uint32_t lane, const char *surname)
+{
+	memset(c, 0, sizeof(*c));
+	c->direction = PROTO_ENTRY;
+	c->lane = lane;
+	(void)snprintf(c->officer, sizeof(c->officer), "KZ0042");
+	c->outcome = PROTO_ADMIT;
+	(void)snprintf(c->doc.type, sizeof(c->doc.type), "P");
+	(void)snprintf(c->doc.issuing_state, sizeof(c->doc.issuing_state),
+	    "KAZ");
+	(void)snprintf(c->doc.number, sizeof(c->doc.number), "N1234567");
+	(void)snprintf(c->doc.nationality, sizeof(c->doc.nationality), "KAZ");
+	(void)snprintf(c->doc.surname, sizeof(c->doc.surname), "%s", surname);
+	(void)snprintf(c->doc.given_names, sizeof(c->doc.given_names),
+	    "ASKAR");
+	(void)snprintf(c->doc.birth_date, sizeof(c->doc.birth_date),
+	    "1990-01-31");
+	c->doc.sex = 'M';
+	(void)snprintf(c->doc.expiry_date, sizeof(c->doc.expiry_date),
+	    "2030-01-30");
+}
+
+static uint64_t
+append_one(struct store *s, uint32_t lane)
+{
+	struct proto_crossing	c;
+
+	mkcrossing(&c, lane, "ABENOV");
+	assert_int_equal(store_append(s, &c), 0);
+	return c.seq;
+}
+
+static uint64_t
+unsent(struct store *s)
+{
+	struct proto_status	st;
+
+	assert_int_equal(store_status(s, &st), 0);
+	return st.unsent;
+}
+
+static void
+test_store_seqs_are_gapless_from_one(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct proto_crossing	 c;
+	int64_t			 before, after;
+	uint64_t		 i;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	for (i = 1; i <= 5; i++) {
+		mkcrossing(&c, 3, "ABENOV");
+		before = date_now_ms();
+		assert_int_equal(store_append(s, &c), 0);
+		after = date_now_ms();
+		assert_int_equal(c.seq, i);
+		assert_true(c.recorded_at >= before && c.recorded_at <= after);
+	}
+	store_close(s);
+}
+
+static void
+test_store_failed_append_uses_no_number(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct proto_crossing	 c, copy;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(append_one(s, 1), 1);
+	assert_int_equal(append_one(s, 1), 2);
+
+	/* Lane 0 does not exist: the encoder refuses it inside the
+	 * transaction, which must roll back without taking seq 3. */
+	mkcrossing(&c, 0, "ABENOV");
+	copy = c;
+	assert_int_equal(store_append(s, &c), ERR_INVAL);
+	assert_memory_equal(&c, &copy, sizeof(c));	/* untouched */
+	assert_int_equal(unsent(s), 2);
+
+	assert_int_equal(append_one(s, 1), 3);
+	store_close(s);
+}
+
+static void
+test_store_persists_across_reopen(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct store_list	 l = { 0, NULL };
+	char			 saved[3][STORE_PAYLOAD_MAX];
+	size_t			 i;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(append_one(s, (uint32_t)(i + 1)), i + 1);
+	assert_int_equal(store_fetch_unsent(s, 10, &l), 0);
+	assert_int_equal(l.n, 3);
+	for (i = 0; i < 3; i++)
+		(void)snprintf(saved[i], sizeof(saved[i]), "%s",
+		    l.items[i].payload);
+	store_list_reset(&l);
+	store_close(s);
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(append_one(s, 9), 4);
+	assert_int_equal(store_fetch_unsent(s, 10, &l), 0);
+	assert_int_equal(l.n, 4);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(l.items[i].seq, i + 1);
+		assert_string_equal(l.items[i].payload, saved[i]);
+	}
+	assert_int_equal(l.items[3].seq, 4);
+	store_list_reset(&l);
+	store_close(s);
+}
+
+static void
+test_store_refuses_another_posts_store(void **state)
+{
+	struct fx	*fx = *state;
+	struct store	*s = NULL;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(append_one(s, 1), 1);
+	store_close(s);
+
+	s = NULL;
+	assert_int_equal(store_open(&s, fx->path, "AST02"), ERR_CONFLICT);
+	assert_null(s);
+	/* The refusal changed nothing: the rightful post still owns it. */
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(append_one(s, 1), 2);
+	store_close(s);
+}
+
+static void
+test_store_rejects_bad_post_code(void **state)
+{
+	struct fx	*fx = *state;
+	struct store	*s = NULL;
+
+	assert_int_equal(store_open(&s, fx->path, "ala01"), ERR_INVAL);
+	assert_int_equal(store_open(&s, fx->path, ""), ERR_INVAL);
+	assert_int_equal(store_open(&s, fx->path, "A"), ERR_INVAL);
+	assert_null(s);
+	/* Nothing was created. */
+	assert_int_equal(access(fx->path, F_OK), -1);
+}
+
+static void
+test_store_rejects_non_database(void **state)
+{
+	struct fx	*fx = *state;
+	struct store	*s = NULL;
+	FILE		*fp;
+
+	assert_non_null(fp = fopen(fx->path, "w"));
+	fprintf(fp, "post: ALA01\nthis is a YAML file, not a database\n");
+	fclose(fp);
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), ERR_DB);
+	assert_null(s);
+}
+
+static void
+test_store_rejects_newer_schema(void **state)
+{
+	struct fx	*fx = *state;
+	struct store	*s = NULL;
+	sqlite3		*db;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	store_close(s);
+	s = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = '99' "
+	    "WHERE key = 'schema_version'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), ERR_VERSION);
+	assert_null(s);
+}
+
+static void
+test_store_uses_wal(void **state)
+{
+	struct fx	*fx = *state;
+	struct store	*s;
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1,
+	    &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	store_close(s);
+}
+
+static void
+test_store_fetch_mark_and_count(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct store_list	 l = { 0, NULL };
+	uint64_t		 seqs[4] = { 1, 2, 3, 4 };
+	uint64_t		 some[2] = { 5, 7 };
+	static const uint64_t	 left[] = { 6, 8, 9, 10 };
+	size_t			 i, marked;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	for (i = 0; i < 10; i++)
+		(void)append_one(s, 2);
+	assert_int_equal(unsent(s), 10);
+
+	assert_int_equal(store_fetch_unsent(s, 4, &l), 0);
+	assert_int_equal(l.n, 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(l.items[i].seq, i + 1);
+	assert_int_equal(store_mark_sent(s, seqs, 4, 1000, &marked), 0);
+	assert_int_equal(marked, 4);
+	assert_int_equal(unsent(s), 6);
+
+	/* A fetch replaces what the list held. */
+	assert_int_equal(store_fetch_unsent(s, 100, &l), 0);
+	assert_int_equal(l.n, 6);
+	assert_int_equal(l.items[0].seq, 5);
+	assert_int_equal(l.items[5].seq, 10);
+
+	assert_int_equal(store_mark_sent(s, some, 2, 1001, &marked), 0);
+	assert_int_equal(marked, 2);
+	assert_int_equal(store_fetch_unsent(s, 100, &l), 0);
+	assert_int_equal(l.n, 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(l.items[i].seq, left[i]);
+
+	/* Marking again changes nothing. */
+	assert_int_equal(store_mark_sent(s, some, 2, 1002, &marked), 0);
+	assert_int_equal(marked, 0);
+	assert_int_equal(unsent(s), 4);
+
+	assert_int_equal(store_mark_sent(s, left, 4, 1003, &marked), 0);
+	assert_int_equal(marked, 4);
+	assert_int_equal(store_fetch_unsent(s, 100, &l), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(unsent(s), 0);
+	store_list_reset(&l);
+
+	/* Sent rows stay in the journal, and numbering goes on. */
+	assert_int_equal(append_one(s, 2), 11);
+	assert_int_equal(unsent(s), 1);
+	store_close(s);
+}
+
+static void
+test_store_mark_unknown_seqs_does_nothing(void **state)
+{
+	struct fx	*fx = *state;
+	struct store	*s;
+	uint64_t	 bogus[4] = { 0, 4, 999, UINT64_MAX };
+	size_t		 marked = 77;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	(void)append_one(s, 1);
+	(void)append_one(s, 1);
+	(void)append_one(s, 1);
+	assert_int_equal(store_mark_sent(s, bogus, 4, 5, &marked), 0);
+	assert_int_equal(marked, 0);
+	assert_int_equal(unsent(s), 3);
+	assert_int_equal(store_mark_sent(s, NULL, 0, 5, &marked), 0);
+	assert_int_equal(marked, 0);
+	assert_int_equal(unsent(s), 3);
+	store_close(s);
+}
+
+static void
+test_store_status_fields(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct proto_status	 st;
+	uint64_t		 one = 1;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(store_status(s, &st), 0);
+	assert_string_equal(st.post, "ALA01");
+	assert_int_equal(st.last_seq, 0);
+	assert_int_equal(st.unsent, 0);
+	assert_int_equal(st.last_push_ok, 0);
+	assert_int_equal(st.last_error_at, 0);
+	assert_string_equal(st.last_error, "");
+
+	(void)append_one(s, 1);
+	(void)append_one(s, 1);
+	assert_int_equal(store_note_error(s, "connect: Connection refused",
+	    1700000000123LL), 0);
+	assert_int_equal(store_status(s, &st), 0);
+	assert_int_equal(st.last_seq, 2);
+	assert_int_equal(st.unsent, 2);
+	assert_int_equal(st.last_push_ok, 0);
+	assert_int_equal(st.last_error_at, 1700000000123LL);
+	assert_string_equal(st.last_error, "connect: Connection refused");
+
+	assert_int_equal(store_mark_sent(s, &one, 1, 1700000000500LL, NULL),
+	    0);
+	assert_int_equal(store_note_push_ok(s, 1700000000600LL), 0);
+	assert_int_equal(store_status(s, &st), 0);
+	assert_int_equal(st.last_seq, 2);
+	assert_int_equal(st.unsent, 1);
+	assert_int_equal(st.last_push_ok, 1700000000600LL);
+	/* The last error stays on record, with its time. */
+	assert_int_equal(st.last_error_at, 1700000000123LL);
+	assert_string_equal(st.last_error, "connect: Connection refused");
+	store_close(s);
+
+	/* And all of it survives a reopen. */
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(store_status(s, &st), 0);
+	assert_int_equal(st.last_seq, 2);
+	assert_int_equal(st.unsent, 1);
+	assert_int_equal(st.last_push_ok, 1700000000600LL);
+	assert_string_equal(st.last_error, "connect: Connection refused");
+	store_close(s);
+}
+
+static void
+test_store_note_error_is_cut_and_cleaned(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct proto_status	 st;
+	char			 msg[400];
+	size_t			 i;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(store_note_error(s, "centre answered 503:\nline\t2",
+	    1), 0);
+	assert_int_equal(store_status(s, &st), 0);
+	assert_string_equal(st.last_error, "centre answered 503: line 2");
+
+	/* 254 ASCII bytes then a 2-byte letter: the letter would end at byte
+	 * 256, over the limit, so it goes whole. */
+	for (i = 0; i < 254; i++)
+		msg[i] = 'a';
+	memcpy(msg + 254, "\xd0\x96xyz", 6);	/* "Жxyz" */
+	assert_int_equal(store_note_error(s, msg, 2), 0);
+	assert_int_equal(store_status(s, &st), 0);
+	assert_int_equal(strlen(st.last_error), 254);
+	assert_int_equal(st.last_error[253], 'a');
+
+	/* 253 + "Ж" = 255 bytes fits exactly. */
+	memcpy(msg + 253, "\xd0\x96xyz", 6);
+	assert_int_equal(store_note_error(s, msg, 3), 0);
+	assert_int_equal(store_status(s, &st), 0);
+	assert_int_equal(strlen(st.last_error), 255);
+	assert_memory_equal(st.last_error + 253, "\xd0\x96", 2);
+	store_close(s);
+}
+
+static void
+test_store_payload_bytes_are_exact(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct store_list	 l = { 0, NULL };
+	struct proto_crossing	 c, back;
+	struct proto_error	 perr;
+	char			 want[STORE_PAYLOAD_MAX];
+	size_t			 wantlen;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	/* Non-ASCII and JSON-special characters in a name. */
+	mkcrossing(&c, 7, "\xc3\x96ZT\xc3\x9cRK \"Q\" \\ \xd0\x96");
+	c.direction = PROTO_EXIT;
+	c.outcome = PROTO_REFER;
+	assert_int_equal(store_append(s, &c), 0);
+	assert_int_equal(proto_encode_crossing(&c, want, sizeof(want),
+	    &wantlen), 0);
+
+	assert_int_equal(store_fetch_unsent(s, 1, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.items[0].seq, c.seq);
+	assert_int_equal(l.items[0].recorded_at, c.recorded_at);
+	assert_int_equal(l.items[0].len, wantlen);
+	assert_memory_equal(l.items[0].payload, want, wantlen);
+	assert_int_equal(l.items[0].payload[wantlen], '\0');
+
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(proto_decode_crossing(&back,
+	    (const uint8_t *)l.items[0].payload, l.items[0].len, &perr), 0);
+	assert_int_equal(back.seq, c.seq);
+	assert_int_equal(back.recorded_at, c.recorded_at);
+	assert_int_equal(back.direction, PROTO_EXIT);
+	assert_int_equal(back.outcome, PROTO_REFER);
+	assert_int_equal(back.lane, 7);
+	assert_string_equal(back.doc.surname, c.doc.surname);
+	store_list_reset(&l);
+	store_close(s);
+}
+
+struct appender {
+	const char	*path;
+	int		 n;
+	uint64_t	 seqs[200];
+	int		 failures;
+};
+
+static void *
+append_many(void *arg)
+{
+	struct appender	*a = arg;
+	struct store	*s;
+	struct proto_crossing c;
+	int		 i;
+
+	if (store_open(&s, a->path, "ALA01") != 0) {
+		a->failures = a->n;
+		return NULL;
+	}
+	for (i = 0; i < a->n; i++) {
+		mkcrossing(&c, 1, "ABENOV");
+		if (store_append(s, &c) != 0)
+			a->failures++;
+		else
+			a->seqs[i] = c.seq;
+	}
+	store_close(s);
+	return NULL;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Two connections in two threads, as the lane and the replicator use it. */
+static void
+test_store_two_connections_stay_gapless(void **state)
+{
+	struct fx		*fx = *state;
+	struct appender		 a[2];
+	pthread_t		 t[2];
+	struct store		*s;
+	struct store_list	 l = { 0, NULL };
+	uint64_t		 all[400];
+	size_t			 i, marked;
+	int			 k;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	for (k = 0; k < 2; k++) {
+		memset(&a[k], 0, sizeof(a[k]));
+		a[k].path = fx->path;
+		a[k].n = 200;
+		assert_int_equal(pthread_create(&t[k], NULL, append_many,
+		    &a[k]), 0);
+	}
+	for (k = 0; k < 2; k++)
+		assert_int_equal(pthread_join(t[k], NULL), 0);
+	assert_int_equal(a[0].failures, 0);
+	assert_int_equal(a[1].failures, 0);
+	memcpy(all, a[0].seqs, sizeof(a[0].seqs));
+	memcpy(all + 200, a[1].seqs, sizeof(a[1].seqs));
+	qsort(all, 400, sizeof(all[0]), cmp_u64);
+	for (i = 0; i < 400; i++)
+		assert_int_equal(all[i], i + 1);
+
+	/* This connection sees what the others committed. */
+	assert_int_equal(unsent(s), 400);
+	assert_int_equal(store_fetch_unsent(s, 1000, &l), 0);
+	assert_int_equal(l.n, 400);
+	assert_int_equal(store_mark_sent(s, all, 400, 9, &marked), 0);
+	assert_int_equal(marked, 400);
+	store_list_reset(&l);
+	store_close(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_store_seqs_are_gapless_from_one),
+		T(test_store_failed_append_uses_no_number),
+		T(test_store_persists_across_reopen),
+		T(test_store_refuses_another_posts_store),
+		T(test_store_rejects_bad_post_code),
+		T(test_store_rejects_non_database),
+		T(test_store_rejects_newer_schema),
+		T(test_store_uses_wal),
+		T(test_store_fetch_mark_and_count),
+		T(test_store_mark_unknown_seqs_does_nothing),
+		T(test_store_status_fields),
+		T(test_store_note_error_is_cut_and_cleaned),
+		T(test_store_payload_bytes_are_exact),
+		T(test_store_two_connections_stay_gapless),
+#undef T
+	};
+
+	/* The store logs what it refuses; keep the test output readable. */
+	log_init("test_store", LOGL_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
