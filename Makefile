@@ -28,7 +28,8 @@ endif
 COMMON_SRC	= $(wildcard common/*.c)
 PROTO_SRC	= $(wildcard proto/*.c)
 CK_MAINS	= checkpoint/checkpointd.c checkpoint/checkpointctl.c
-CK_SRC		= $(filter-out $(CK_MAINS),$(wildcard checkpoint/*.c))
+CK_CTL_SRC	= $(wildcard checkpoint/ctl_*.c)	# checkpointctl commands
+CK_SRC		= $(filter-out $(CK_MAINS) $(CK_CTL_SRC),$(wildcard checkpoint/*.c))
 CEN_MAINS	= central/centrald.c central/centralctl.c
 CEN_SRC		= $(filter-out $(CEN_MAINS),$(wildcard central/*.c))
 MIGRATIONS	= $(sort $(wildcard central/migrations/*.sql))
@@ -69,7 +70,8 @@ $(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/bin/checkpointd: $(BUILD)/obj/checkpoint/checkpointd.o $(CK_OBJ) $(BASE_OBJ)
-$(BUILD)/bin/checkpointctl: $(BUILD)/obj/checkpoint/checkpointctl.o $(CK_OBJ) $(BASE_OBJ)
+$(BUILD)/bin/checkpointctl: $(BUILD)/obj/checkpoint/checkpointctl.o \
+	$(call obj,$(CK_CTL_SRC)) $(CK_OBJ) $(BASE_OBJ)
 $(BUILD)/bin/centrald: $(BUILD)/obj/central/centrald.o $(CEN_OBJ) $(BASE_OBJ)
 $(BUILD)/bin/centralctl: $(BUILD)/obj/central/centralctl.o $(CEN_OBJ) $(BASE_OBJ)
 $(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(call obj,$(TOOL_LIB)) $(BASE_OBJ)

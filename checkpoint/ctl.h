@@ -1,0 +1,11 @@
+/* ctl.h - checkpointctl commands that need no daemon, one per ctl_NAME.c.
+ * Each takes the command's own argv (argv[0] is the command name), prints
+ * its results on stdout and its problems on stderr, and returns the exit
+ * status: 0 success, 1 a failure of the work, 2 bad usage or input. */
+#ifndef SHEKARA_CTL_H
+#define SHEKARA_CTL_H
+
+int	ctl_mrz_main(int argc, char *argv[]);	/* mrz parse | mrz make */
+int	ctl_stay_main(int argc, char *argv[]);	/* stay calc */
+
+#endif
