@@ -86,7 +86,7 @@ static const char db_list_sql[] =
 	" WHERE ($1::text IS NULL OR post = $1::text)"
 	" AND ($2::timestamptz IS NULL OR recorded_at >= $2::timestamptz)"
 	" AND ($3::timestamptz IS NULL OR recorded_at < $3::timestamptz)"
-	" ORDER BY post, seq"
+	" ORDER BY crossings.post, crossings.seq"
 	" LIMIT $4::bigint";
 
 struct db *

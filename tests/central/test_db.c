@@ -401,6 +401,28 @@ collect(void *arg, const char *const vals[DB_NCOLS])
 	return 0;
 }
 
+/* seq is listed as text; ordering by the output column put 10 before 9. */
+static void
+test_listing_orders_seq_numerically(void **state)
+{
+	struct fx		*fx = *state;
+	struct proto_crossing	 c[2];
+	struct db_store_result	 res;
+	struct db_filter	 f;
+	struct rows		 r;
+	uint64_t		 dur[2], con[2];
+
+	mk(&c[0], 10, "ABENOV");
+	mk(&c[1], 9, "ABENOV");
+	assert_int_equal(store(fx->db, "ALA01", c, 2, &res, dur, con), 0);
+	memset(&f, 0, sizeof(f));
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(db_crossings_list(fx->db, &f, collect, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_true(strncmp(r.lines[0], "ALA01,9,", 8) == 0);
+	assert_true(strncmp(r.lines[1], "ALA01,10,", 9) == 0);
+}
+
 static void
 test_listing_filters_orders_and_stops(void **state)
 {
@@ -476,6 +498,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_listing_filters_orders_and_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_listing_orders_seq_numerically, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

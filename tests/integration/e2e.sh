@@ -67,6 +67,8 @@ wait_drained $B 60
 	fail "centralctl crossings"
 head -n 1 "$T/centre.csv" | grep -q '^post,seq,recorded_at,direction' ||
 	fail "centralctl CSV has no header"
+tail -n +2 "$T/centre.csv" | cut -d, -f1,2 | sort -c -t, -k1,1 -k2,2n ||
+	fail "centralctl does not list crossings in (post, seq) order"
 tail -n +2 "$T/centre.csv" | sort >"$T/centre.sorted"
 
 for p in $A $B; do
