@@ -100,7 +100,7 @@ The HTTPS figure counts only time spent in requests (generation excluded) and
 includes TLS, JSON decoding and validation of every field, the insert (COPY of
 the batch when every crossing is new, which is the common case; INSERT ... ON
 CONFLICT plus a comparison when some were already stored), and the commit
-before the answer. Rounds: HTTPS $(tr '\n' ' ' <"$T/https.txt"), COPY $(tr '\n' ' ' <"$T/copy.txt").
+before the answer. Rounds: HTTPS $(paste -sd, "$T/https.txt"), COPY $(paste -sd, "$T/copy.txt").
 MD
 section ingest "$T/ingest.md"
 log "written to $OUT"
