@@ -2,13 +2,10 @@
  * database schema is current, binds the HTTPS API, drops privileges and
  * serves posts until SIGTERM or SIGINT; `centrald migrate` brings the schema
  * up to date instead. */
-#define _GNU_SOURCE		/* setresuid, setresgid */
 #include <sys/types.h>
 
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,17 +19,11 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "priv.h"
 #include "migrate.h"
 #include "server.h"
 
 #define EXIT_USAGE	2
-
-struct cend_user {
-	int	drop;		/* root with run_as.user set */
-	char	name[64];
-	uid_t	uid;
-	gid_t	gid;
-};
 
 static void
 cend_usage(FILE *fp)
@@ -77,68 +68,6 @@ cend_bad_usage(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-/* Who to become after binding, looked up before anything is opened. */
-static int
-cend_lookup_user(const char *name, struct cend_user *u)
-{
-	struct passwd	*pw;
-
-	memset(u, 0, sizeof(*u));
-	if (geteuid() != 0)
-		return 0;
-	if (name[0] == '\0') {
-		log_warnx("run_as: running as root; set run_as.user");
-		return 0;
-	}
-	errno = 0;
-	if ((pw = getpwnam(name)) == NULL) {
-		if (errno != 0)
-			log_warn("run_as: cannot look up user %s", name);
-		else
-			log_warnx("run_as: no user %s", name);
-		return ERR_NOTFOUND;
-	}
-	if (pw->pw_uid == 0) {
-		log_warnx("run_as: user %s is root", name);
-		return ERR_INVAL;
-	}
-	u->drop = 1;
-	(void)snprintf(u->name, sizeof(u->name), "%s", name);	/* fits */
-	u->uid = pw->pw_uid;
-	u->gid = pw->pw_gid;
-	return 0;
-}
-
-static int
-cend_drop_privileges(const struct cend_user *u)
-{
-	uid_t	ru, eu, su;
-	gid_t	rg, eg, sg;
-
-	if (!u->drop)
-		return 0;
-	if (setgroups(1, &u->gid) == -1) {
-		log_warn("run_as: setgroups");
-		return ERR_IO;
-	}
-	if (setresgid(u->gid, u->gid, u->gid) == -1) {
-		log_warn("run_as: setresgid %ld", (long)u->gid);
-		return ERR_IO;
-	}
-	if (setresuid(u->uid, u->uid, u->uid) == -1) {
-		log_warn("run_as: setresuid %ld", (long)u->uid);
-		return ERR_IO;
-	}
-	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1 ||
-	    ru != u->uid || eu != u->uid || su != u->uid || rg != u->gid ||
-	    eg != u->gid || sg != u->gid || setuid(0) != -1) {
-		log_warnx("run_as: privileges were not dropped");
-		return ERR_AUTH;
-	}
-	log_info("run_as: running as %s (uid %ld)", u->name, (long)u->uid);
-	return 0;
-}
-
 static void
 cend_on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -157,7 +86,7 @@ static int
 cend_serve(const struct cen_cfg *cfg)
 {
 	static const int	 signo[3] = { SIGTERM, SIGINT, SIGHUP };
-	struct cend_user	 user;
+	struct priv_user	 user;
 	struct db		*db = NULL;
 	struct server		*srv = NULL;
 	struct event_base	*base = NULL;
@@ -165,7 +94,7 @@ cend_serve(const struct cen_cfg *cfg)
 	char			 why[512];
 	int			 i, rc, status = 1;
 
-	if (cend_lookup_user(cfg->user, &user) != 0)
+	if (priv_lookup(cfg->user, &user) != 0)
 		return 1;
 	(void)signal(SIGPIPE, SIG_IGN);	/* a post that hangs up mid-answer
 					 * is no reason to die */
@@ -185,7 +114,7 @@ cend_serve(const struct cen_cfg *cfg)
 		log_warnx("cannot serve on %s: %s", cfg->listen, err_str(rc));
 		goto out;
 	}
-	if (cend_drop_privileges(&user) != 0)
+	if (priv_drop(&user) != 0)
 		goto out;
 	for (i = 0; i < 3; i++) {
 		if ((sig[i] = evsignal_new(base, signo[i], cend_on_signal,

@@ -1,11 +1,8 @@
 /* checkpointd.c - the post daemon: loads checkpoint.yaml, opens the store,
  * binds the lane API, drops privileges, then runs the lane loop in the main
  * thread and the replicator in its own until SIGTERM or SIGINT. */
-#define _GNU_SOURCE		/* setresuid, setresgid */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,17 +18,11 @@
 #include "err.h"
 #include "lane.h"
 #include "log.h"
+#include "priv.h"
 #include "replicator.h"
 #include "store.h"
 
 #define EXIT_USAGE	2
-
-struct ckd_user {
-	int	drop;		/* root with run_as.user set */
-	char	name[64];
-	uid_t	uid;
-	gid_t	gid;
-};
 
 static void
 ckd_usage(FILE *fp)
@@ -70,69 +61,6 @@ ckd_bad_usage(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-/* Who to become after binding, looked up before anything is opened. */
-static int
-ckd_lookup_user(const char *name, struct ckd_user *u)
-{
-	struct passwd	*pw;
-
-	memset(u, 0, sizeof(*u));
-	if (name[0] == '\0')
-		return 0;
-	if (geteuid() != 0) {
-		log_info("run_as: not started as root, staying uid %ld",
-		    (long)geteuid());
-		return 0;
-	}
-	errno = 0;
-	if ((pw = getpwnam(name)) == NULL) {
-		if (errno != 0)
-			log_warn("run_as: cannot look up user %s", name);
-		else
-			log_warnx("run_as: no user %s", name);
-		return ERR_NOTFOUND;
-	}
-	if (pw->pw_uid == 0) {
-		log_warnx("run_as: user %s is root", name);
-		return ERR_INVAL;
-	}
-	u->drop = 1;
-	(void)snprintf(u->name, sizeof(u->name), "%s", name);	/* fits */
-	u->uid = pw->pw_uid;
-	u->gid = pw->pw_gid;
-	return 0;
-}
-
-static int
-ckd_drop_privileges(const struct ckd_user *u)
-{
-	uid_t	ru, eu, su;
-	gid_t	rg, eg, sg;
-
-	if (!u->drop)
-		return 0;
-	if (setgroups(1, &u->gid) == -1) {
-		log_warn("run_as: setgroups");
-		return ERR_IO;
-	}
-	if (setresgid(u->gid, u->gid, u->gid) == -1) {
-		log_warn("run_as: setresgid %ld", (long)u->gid);
-		return ERR_IO;
-	}
-	if (setresuid(u->uid, u->uid, u->uid) == -1) {
-		log_warn("run_as: setresuid %ld", (long)u->uid);
-		return ERR_IO;
-	}
-	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1 ||
-	    ru != u->uid || eu != u->uid || su != u->uid || rg != u->gid ||
-	    eg != u->gid || sg != u->gid || setuid(0) != -1) {
-		log_warnx("run_as: privileges were not dropped");
-		return ERR_AUTH;
-	}
-	log_info("run_as: running as %s (uid %ld)", u->name, (long)u->uid);
-	return 0;
-}
-
 static void
 ckd_on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -150,7 +78,7 @@ ckd_on_signal(evutil_socket_t sig, short what, void *arg)
 static int
 ckd_run(const struct ck_cfg *cfg)
 {
-	struct ckd_user		 user;
+	struct priv_user	 user;
 	struct store		*lst = NULL, *rst = NULL;
 	struct replicator	*rep = NULL;
 	struct lane		*lane = NULL;
@@ -159,7 +87,7 @@ ckd_run(const struct ck_cfg *cfg)
 	static const int	 signo[3] = { SIGTERM, SIGINT, SIGHUP };
 	int			 i, rc, status = 1;
 
-	if (ckd_lookup_user(cfg->user, &user) != 0)
+	if (priv_lookup(cfg->user, &user) != 0)
 		return 1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_warnx("libcurl cannot be initialised");
@@ -187,7 +115,7 @@ ckd_run(const struct ck_cfg *cfg)
 	}
 	if ((rc = lane_new(&lane, base, cfg, lst, rep)) != 0)
 		goto out;
-	if (ckd_drop_privileges(&user) != 0)
+	if (priv_drop(&user) != 0)
 		goto out;
 
 	for (i = 0; i < 3; i++) {
