@@ -434,6 +434,55 @@ cfg_parse_list(struct cfg_ctx *ctx, const struct cfg_key *k, int line,
 	memcpy(base + k->count_off, &n, sizeof(n));
 }
 
+/* Like cfg_parse_list() for a sequence of strings: each element is a
+ * CFG_STR of 1..size - 1 bytes with the key's check. */
+static void
+cfg_parse_strlist(struct cfg_ctx *ctx, const struct cfg_key *k, int line,
+    yaml_node_t *v, unsigned char *base)
+{
+	struct cfg_key		 ek;
+	yaml_node_item_t	*it;
+	yaml_node_t		*e;
+	unsigned char		*at;
+	size_t			 n, i, max;
+
+	if (v->type != YAML_SEQUENCE_NODE) {
+		cfg_report(ctx, line, "\"%s\" must be a list, not %s", k->name,
+		    cfg_kind(v));
+		cfg_mark(ctx, base + k->count_off, -1);
+		return;
+	}
+	max = k->max > 0 ? (size_t)k->max : 0;
+	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	if (n > max || (k->min > 0 && n < (size_t)k->min)) {
+		cfg_report(ctx, line, "\"%s\" must have %ld..%ld entries, "
+		    "got %zu", k->name, k->min > 0 ? k->min : 0, k->max, n);
+		cfg_mark(ctx, base + k->count_off, -1);
+		if (n > max)
+			n = max;	/* still check what fits */
+	} else
+		cfg_mark(ctx, base + k->count_off, line);
+	memset(base + k->off, 0, k->size * max);
+	ek = *k;
+	ek.type = CFG_STR;
+	ek.min = 1;
+	ek.max = 0;
+	for (i = 0, it = v->data.sequence.items.start; i < n; i++, it++) {
+		if ((e = yaml_document_get_node(ctx->doc, *it)) == NULL)
+			continue;
+		at = base + k->off + i * k->size;
+		if (e->type != YAML_SCALAR_NODE) {
+			cfg_report(ctx, cfg_node_line(e), "each entry of "
+			    "\"%s\" must be a string, not %s", k->name,
+			    cfg_kind(e));
+			cfg_mark(ctx, at, -1);
+			continue;
+		}
+		cfg_parse_str(ctx, &ek, e, at);
+	}
+	memcpy(base + k->count_off, &n, sizeof(n));
+}
+
 /* kline: the line of the key, where a section's missing keys are reported. */
 static void
 cfg_parse_value(struct cfg_ctx *ctx, const struct cfg_key *k, int kline,
@@ -460,6 +509,9 @@ cfg_parse_value(struct cfg_ctx *ctx, const struct cfg_key *k, int kline,
 		break;
 	case CFG_LIST:
 		cfg_parse_list(ctx, k, kline, v, base);
+		break;
+	case CFG_STRLIST:
+		cfg_parse_strlist(ctx, k, kline, v, base);
 		break;
 	}
 }
@@ -550,6 +602,7 @@ cfg_extent(const struct cfg_key *keys)
 			e = k->off + cfg_extent(k->sub);
 			break;
 		case CFG_LIST:
+		case CFG_STRLIST:
 			e = k->off +
 			    k->size * (size_t)(k->max > 0 ? k->max : 0);
 			if (k->count_off + sizeof(size_t) > e)

@@ -33,28 +33,36 @@ enum cfg_type {
 	CFG_BOOL,	/* int; true/false */
 	CFG_SECTION,	/* mapping described by sub; the offsets of sub are
 			 * relative to this key's off */
-	CFG_LIST	/* sequence of mappings described by sub: element i at
+	CFG_LIST,	/* sequence of mappings described by sub: element i at
 			 * off + i * size, its keys' offsets relative to it;
 			 * when present the whole array is zeroed first */
+	CFG_STRLIST	/* sequence of strings: element i is a char[size] at
+			 * off + i * size, 1..size - 1 bytes, no control
+			 * chars, passed to check; min..max is the element
+			 * count range, the count goes to count_off; when
+			 * present the whole array is zeroed first */
 };
 
 struct cfg_key {
 	const char		*name;
 	enum cfg_type		 type;
 	size_t			 off;	/* offset of the value in the target */
-	size_t			 size;	/* CFG_STR: buffer size, NUL included;
+	size_t			 size;	/* CFG_STR, CFG_STRLIST: buffer size of
+					 * one string, NUL included;
 					 * CFG_LIST: size of one element */
 	long			 min;	/* CFG_INT: range; CFG_STR: length range;
-					 * CFG_LIST: element count range */
+					 * CFG_LIST, CFG_STRLIST: element count
+					 * range */
 	long			 max;
 	int			 required;
 	const struct cfg_key	*sub;	/* CFG_SECTION, CFG_LIST: keys of the
 					 * section, ended by a NULL name */
-	size_t			 count_off; /* CFG_LIST: offset of a size_t that
-					 * receives the element count */
-	/* Optional extra check of a CFG_STR value: 0 if fine, or -1 with a
-	 * reason written to why; the loader reports it as
-	 * file:line: "name": why */
+	size_t			 count_off; /* CFG_LIST, CFG_STRLIST: offset of
+					 * a size_t that receives the element
+					 * count */
+	/* Optional extra check of a CFG_STR value (or of each CFG_STRLIST
+	 * element): 0 if fine, or -1 with a reason written to why; the
+	 * loader reports it as file:line: "name": why */
 	int			(*check)(const char *val, char *why,
 				    size_t whysz);
 };
@@ -86,7 +94,8 @@ int	cfg_load_buf(const char *name, const uint8_t *p, size_t len,
 
 /*
  * For a check: the 1-based line where the value at byte offset off of obj
- * (a CFG_STR, CFG_INT or CFG_BOOL, or the count_off of a CFG_LIST) was set;
+ * (a CFG_STR, CFG_INT or CFG_BOOL, an element of a CFG_STRLIST, or the
+ * count_off of a CFG_LIST or CFG_STRLIST) was set;
  * 0 if the file did not set it (it holds its default), -1 if the file set it
  * to something invalid (already reported: skip checks that involve it).
  */

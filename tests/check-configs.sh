@@ -3,7 +3,8 @@
 # `--check-config` of its daemon, and every file in tests/configs/bad/ must
 # fail it (exit 1) printing each line its "# expect: LINE: message" comments
 # name, as "FILE:LINE: message". checkpoint*.yaml go to checkpointd,
-# central*.yaml to centrald. Exits 1 with what differed.
+# central*.yaml to centrald, stay policies (policy*.yaml) to
+# `checkpointctl policy check`. Exits 1 with what differed.
 set -uo pipefail
 
 if [ $# -ne 1 ]; then
@@ -27,28 +28,35 @@ fail() {
 	failures=$((failures + 1))
 }
 
-daemon_for() {
+# checker_for FILE: sets cmd (the check command without FILE) and ok (what
+# it prints for a valid file).
+checker_for() {
 	case $(basename "$1") in
-	checkpoint*.yaml) echo "$BIN/checkpointd" ;;
-	central*.yaml) echo "$BIN/centrald" ;;
-	*) echo "" ;;
+	checkpoint*.yaml)
+		cmd=("$BIN/checkpointd" --check-config); ok='configuration OK' ;;
+	central*.yaml)
+		cmd=("$BIN/centrald" --check-config); ok='configuration OK' ;;
+	policy*.yaml)
+		cmd=("$BIN/checkpointctl" policy check); ok='policy OK' ;;
+	*) cmd=(); ok='' ;;
 	esac
 }
 
-# run FILE: runs the daemon's --check-config; sets rc, output in $tmp/out,
+# run FILE: runs its check; sets rc, cmd and ok, output in $tmp/out,
 # $tmp/err.
 run() {
 	local daemon
-	daemon=$(daemon_for "$1")
-	if [ -z "$daemon" ]; then
-		fail "$1: name it checkpoint*.yaml or central*.yaml"
+	checker_for "$1"
+	if [ ${#cmd[@]} -eq 0 ]; then
+		fail "$1: name it checkpoint*.yaml, central*.yaml or policy*.yaml"
 		return 1
 	fi
+	daemon=${cmd[0]}
 	if [ ! -x "$daemon" ]; then
 		fail "$daemon: not built"
 		return 1
 	fi
-	"$daemon" --check-config "$1" >"$tmp/out" 2>"$tmp/err"
+	"${cmd[@]}" "$1" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	checked=$((checked + 1))
 	if grep -qE 'Sanitizer|runtime error:' "$tmp/err"; then
@@ -60,15 +68,15 @@ run() {
 }
 
 shopt -s nullglob
-good=(config/checkpoint*.yaml config/central*.yaml)
+good=(config/checkpoint*.yaml config/central*.yaml config/policy*.yaml)
 bad=(tests/configs/bad/*.yaml)
 [ ${#good[@]} -gt 0 ] || fail "no example configurations in config/"
 [ ${#bad[@]} -gt 0 ] || fail "no bad configurations in tests/configs/bad/"
 
 for f in "${good[@]}"; do
 	run "$f" || continue
-	if [ "$rc" -ne 0 ] || ! grep -qx 'configuration OK' "$tmp/out"; then
-		fail "$f: expected exit 0 and \"configuration OK\", got exit" \
+	if [ "$rc" -ne 0 ] || ! grep -qx "$ok" "$tmp/out"; then
+		fail "$f: expected exit 0 and \"$ok\", got exit" \
 		    "$rc; output:"
 		sed 's/^/    /' "$tmp/out" "$tmp/err" >&2
 	fi
@@ -84,8 +92,8 @@ for f in "${bad[@]}"; do
 	if [ "$rc" -ne 1 ]; then
 		fail "$f: expected exit 1, got $rc"
 	fi
-	if grep -q 'configuration OK' "$tmp/out"; then
-		fail "$f: printed \"configuration OK\""
+	if grep -qx "$ok" "$tmp/out"; then
+		fail "$f: printed \"$ok\""
 	fi
 	cat "$tmp/out" "$tmp/err" >"$tmp/all"
 	missing=0
