@@ -1,5 +1,6 @@
 /* lane.c - the lane API: one evhttp server on the post LAN. A crossing is
- * answered 201 only after store_append() has committed it; every error is
+ * answered 201 only after store_append() has committed it; a retry under
+ * the same request_id gets the first receipt again with 200; every error is
  * a JSON error body; log lines carry sequence numbers, never names. */
 #include <stdint.h>
 #include <stdio.h>
@@ -73,6 +74,7 @@ lane_reason(int status)
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 503: return "Service Unavailable";
 	default: return "Error";
@@ -187,7 +189,7 @@ lane_post_crossing(struct lane *l, struct evhttp_request *req)
 	const uint8_t		*p;
 	char			 buf[LANE_ANSWER_MAX], why[96], peer[80];
 	size_t			 len, outlen;
-	int			 rc;
+	int			 rc, replayed = 0;
 
 	in = evhttp_request_get_input_buffer(req);
 	len = evbuffer_get_length(in);
@@ -209,24 +211,35 @@ lane_post_crossing(struct lane *l, struct evhttp_request *req)
 		    perr.message : err_str(rc));
 		return;
 	}
-	if ((rc = store_append(l->st, &c)) != 0) {
+	if ((rc = store_append(l->st, &c, &replayed)) != 0) {
 		if (rc == ERR_INVAL)
 			lane_refuse(req, 400, "", "the crossing is not valid");
+		else if (rc == ERR_CONFLICT)
+			lane_refuse(req, 409, "request_id", "was already used "
+			    "for a different crossing; nothing was recorded; "
+			    "a new crossing needs a new request_id");
 		else
 			lane_refuse(req, 503, "", "the crossing could not be "
 			    "stored and is not recorded; try again");
 		return;
 	}
 
-	/* Durable from here on: tell the lane, then the replicator. */
+	/* Durable from here on: tell the lane, then the replicator. A
+	 * replay gets the first receipt, byte for byte, and adds nothing to
+	 * send. */
 	memset(&rcpt, 0, sizeof(rcpt));
 	memcpy(rcpt.post, l->post, sizeof(rcpt.post));
 	rcpt.seq = c.seq;
 	rcpt.recorded_at = c.recorded_at;
 	lane_peer(req, peer, sizeof(peer));
-	log_info("lane %s: recorded seq %llu (lane %u, %s, %s)", peer,
-	    (unsigned long long)c.seq, (unsigned int)c.lane,
-	    proto_direction_str(c.direction), proto_outcome_str(c.outcome));
+	if (replayed)
+		log_info("lane %s: replayed seq %llu", peer,
+		    (unsigned long long)c.seq);
+	else
+		log_info("lane %s: recorded seq %llu (lane %u, %s, %s)", peer,
+		    (unsigned long long)c.seq, (unsigned int)c.lane,
+		    proto_direction_str(c.direction),
+		    proto_outcome_str(c.outcome));
 	if ((rc = proto_encode_receipt(&rcpt, buf, sizeof(buf), &outlen))
 	    != 0) {
 		/* Cannot happen with a valid post code; the crossing stands. */
@@ -236,8 +249,8 @@ lane_post_crossing(struct lane *l, struct evhttp_request *req)
 		    "{\"version\":%d,\"post\":\"%s\",\"seq\":%llu}",
 		    PROTO_VERSION, l->post, (unsigned long long)c.seq);
 	}
-	lane_send(req, 201, buf, outlen);
-	if (l->rep != NULL)
+	lane_send(req, replayed ? 200 : 201, buf, outlen);
+	if (!replayed && l->rep != NULL)
 		replicator_kick(l->rep);
 }
 

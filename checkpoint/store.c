@@ -1,7 +1,8 @@
 /* store.c - the post's journal of crossings in SQLite. Every statement is
  * prepared once at open and parameterised; writes run in BEGIN IMMEDIATE
  * transactions, and with WAL + synchronous=FULL a COMMIT that returns is on
- * disk. */
+ * disk. A lane's request id is looked up and inserted in the same
+ * transaction, so one key never records two crossings. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ enum store_stmt {
 	ST_ROLLBACK,
 	ST_MAX_SEQ,
 	ST_INSERT,
+	ST_FIND_REQID,
 	ST_FETCH,
 	ST_MARK,
 	ST_UNSENT,
@@ -38,8 +40,10 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM journal",
-	[ST_INSERT] = "INSERT INTO journal(seq, recorded_at, payload) "
-	    "VALUES (?1, ?2, ?3)",
+	[ST_INSERT] = "INSERT INTO journal(seq, recorded_at, payload, "
+	    "request_id) VALUES (?1, ?2, ?3, ?4)",
+	[ST_FIND_REQID] = "SELECT seq, recorded_at, payload FROM journal "
+	    "WHERE request_id = ?1",
 	[ST_FETCH] = "SELECT seq, recorded_at, payload FROM journal "
 	    "WHERE sent_at IS NULL ORDER BY seq LIMIT ?1",
 	[ST_MARK] = "UPDATE journal SET sent_at = ?2 "
@@ -58,9 +62,12 @@ static const char store_schema[] =
 	"  seq INTEGER PRIMARY KEY,"
 	"  recorded_at INTEGER NOT NULL,"
 	"  payload TEXT NOT NULL,"
-	"  sent_at INTEGER);"
+	"  sent_at INTEGER,"
+	"  request_id TEXT);"		/* NULL when the lane sent none */
 	"CREATE INDEX IF NOT EXISTS journal_unsent ON journal(seq)"
-	"  WHERE sent_at IS NULL;";
+	"  WHERE sent_at IS NULL;"
+	"CREATE UNIQUE INDEX IF NOT EXISTS journal_request_id"
+	"  ON journal(request_id);";
 
 struct store {
 	sqlite3		*db;
@@ -356,19 +363,95 @@ store_close(struct store *s)
 	free(s);
 }
 
-int
-store_append(struct store *s, struct proto_crossing *c)
+/*
+ * The crossing recorded under rec->request_id, inside the caller's
+ * transaction: ERR_NOTFOUND if none; else 0 with its seq and recorded_at in
+ * *found and its content decoded from the stored payload.
+ */
+static int
+store_find_reqid(struct store *s, const struct proto_crossing *rec,
+    struct proto_crossing *found)
 {
-	struct proto_crossing	 rec;
+	sqlite3_stmt		*st = s->st[ST_FIND_REQID];
+	struct proto_crossing	 c;
+	struct proto_error	 perr;
+	const unsigned char	*p;
+	size_t			 n;
+	int			 rc;
+
+	if (sqlite3_bind_text(st, 1, rec->request_id, -1, SQLITE_STATIC)
+	    != SQLITE_OK) {
+		store_dberr(s, "bind request id");
+		sqlite3_clear_bindings(st);
+		return ERR_DB;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = ERR_NOTFOUND;
+	} else if (rc != SQLITE_ROW) {
+		store_dberr(s, "find request id");
+		rc = ERR_DB;
+	} else {
+		p = sqlite3_column_text(st, 2);
+		n = (size_t)sqlite3_column_bytes(st, 2);
+		memset(&c, 0, sizeof(c));
+		if (p == NULL) {
+			rc = ERR_NOMEM;
+		} else if ((rc = proto_decode_crossing(&c, p, n, &perr))
+		    != 0) {
+			/* Only this store writes payloads: it is damaged. */
+			log_warnx("store %s: seq %lld: stored crossing does "
+			    "not decode: %s: %s", s->path,
+			    (long long)sqlite3_column_int64(st, 0), perr.field,
+			    perr.message);
+			rc = ERR_DB;
+		} else {
+			c.seq = (uint64_t)sqlite3_column_int64(st, 0);
+			c.recorded_at = sqlite3_column_int64(st, 1);
+			*found = c;
+		}
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int
+store_append(struct store *s, struct proto_crossing *c, int *replayed)
+{
+	struct proto_crossing	 rec, old;
 	sqlite3_stmt		*st = s->st[ST_INSERT];
 	char			 buf[STORE_PAYLOAD_MAX];
 	size_t			 len;
 	int64_t			 last;
-	int			 rc;
+	int			 rc, bound;
 
+	/* What the lane sent: seq and recorded_at are ours to give. */
 	rec = *c;
+	rec.seq = 0;
+	rec.recorded_at = 0;
+	if (!proto_check_crossing(&rec, NULL))
+		return ERR_INVAL;
 	if ((rc = store_exec(s, ST_BEGIN_IMM)) != 0)
 		return rc;
+	if (rec.request_id[0] != '\0') {
+		rc = store_find_reqid(s, &rec, &old);
+		if (rc == 0) {
+			/* Nothing was written; end the transaction so the
+			 * write lock is not held past the answer. */
+			if ((rc = store_exec(s, ST_COMMIT)) != 0)
+				goto fail;
+			if (!proto_check_same_crossing(&rec, &old))
+				return ERR_CONFLICT;
+			c->seq = old.seq;
+			c->recorded_at = old.recorded_at;
+			if (replayed != NULL)
+				*replayed = 1;
+			return 0;
+		}
+		if (rc != ERR_NOTFOUND)
+			goto fail;
+	}
 	if ((rc = store_int(s, ST_MAX_SEQ, &last)) != 0)
 		goto fail;
 	if (last < 0 || last == INT64_MAX) {
@@ -381,10 +464,15 @@ store_append(struct store *s, struct proto_crossing *c)
 	rec.recorded_at = date_now_ms();
 	if ((rc = proto_encode_crossing(&rec, buf, sizeof(buf), &len)) != 0)
 		goto fail;
+	if (rec.request_id[0] != '\0')
+		bound = sqlite3_bind_text(st, 4, rec.request_id, -1,
+		    SQLITE_STATIC);
+	else
+		bound = sqlite3_bind_null(st, 4);
 	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)rec.seq) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2, rec.recorded_at) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 3, buf, (int)len, SQLITE_STATIC)
-	    != SQLITE_OK) {
+	    != SQLITE_OK || bound != SQLITE_OK) {
 		store_dberr(s, "bind crossing");
 		sqlite3_clear_bindings(st);
 		rc = ERR_DB;
@@ -396,6 +484,8 @@ store_append(struct store *s, struct proto_crossing *c)
 		goto fail;
 	c->seq = rec.seq;
 	c->recorded_at = rec.recorded_at;
+	if (replayed != NULL)
+		*replayed = 0;
 	return 0;
 
 fail:

@@ -1,7 +1,8 @@
 /* store.h - a post's durable journal of crossings (SQLite, WAL,
  * synchronous=FULL). Each crossing gets the next gapless sequence number and
- * is stored as the exact JSON later pushed to the centre. One struct store is
- * one connection, used by one thread at a time; open one per thread. */
+ * is stored as the exact JSON later pushed to the centre, beside the lane's
+ * request id (idempotency key) when it sent one. One struct store is one
+ * connection, used by one thread at a time; open one per thread. */
 #ifndef SHEKARA_STORE_H
 #define SHEKARA_STORE_H
 
@@ -44,11 +45,19 @@ void	store_close(struct store *s);
  * Records a crossing: in one BEGIN IMMEDIATE transaction takes the next
  * sequence number (last + 1, from 1; a failed transaction uses none), stamps
  * recorded_at with the current time, stores proto_encode_crossing() of it
- * and commits. Returns 0 only once the commit is durable, and then sets
- * c->seq and c->recorded_at; on failure c is untouched. ERR_INVAL if the
- * crossing does not validate, ERR_DB if SQLite fails.
+ * (the stored form: without request_id) with c->request_id beside it, and
+ * commits. Returns 0 only once the commit is durable, and then sets c->seq
+ * and c->recorded_at and *replayed (may be NULL) to 0.
+ *
+ * When c->request_id is not "" and a crossing was already recorded under
+ * it, nothing is written: if the stored crossing is the same
+ * (proto_check_same_crossing()), returns 0 with the ORIGINAL seq and
+ * recorded_at in c and *replayed set to 1; if not, ERR_CONFLICT.
+ *
+ * On failure c and *replayed are untouched. ERR_INVAL if the crossing does
+ * not validate, ERR_CONFLICT as above, ERR_DB if SQLite fails.
  */
-int	store_append(struct store *s, struct proto_crossing *c);
+int	store_append(struct store *s, struct proto_crossing *c, int *replayed);
 
 /* Up to max unsent crossings in sequence order. out is reset first. */
 int	store_fetch_unsent(struct store *s, size_t max,

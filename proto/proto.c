@@ -31,6 +31,8 @@ _Static_assert(PROTO_NAME_MAX == 128, "name messages");
 _Static_assert(PROTO_LANE_MAX == 999, "lane message");
 _Static_assert(PROTO_MSG_MAX == 160, "error message message");
 _Static_assert(PROTO_FIELD_MAX == 64, "error field message");
+_Static_assert(PROTO_REQID_MIN == 8 && PROTO_REQID_MAX == 64,
+    "request id message");
 
 enum xmode {
 	XM_LANE,	/* a lane request: no seq/recorded_at, outcome optional */
@@ -286,6 +288,14 @@ chk_officer(const char *s, size_t len)
 }
 
 static const char *
+chk_reqid(const char *s, size_t len)
+{
+	return proto_check_request_id(s, len) ? NULL :
+	    "must be 8..64 characters A-Z, a-z, 0-9, \".\", \"_\", \":\" "
+	    "or \"-\"";
+}
+
+static const char *
 chk_doctype(const char *s, size_t len)
 {
 	if (len < 1 || len > PROTO_DOCTYPE_MAX || !is_upper(s[0]) ||
@@ -462,6 +472,11 @@ chk_crossing(const struct proto_crossing *c, const char *path,
 	    c->outcome != PROTO_REFER)
 		return perr(err, ERR_INVAL, path, "outcome",
 		    "must be \"admit\", \"refuse\" or \"refer\"");
+	/* "" is no key; anything else must be one, in either form. */
+	if (strnlen(c->request_id, sizeof(c->request_id)) > 0 &&
+	    (rc = chk_member(c->request_id, sizeof(c->request_id), chk_reqid,
+	    path, "request_id", err)) != 0)
+		return rc;
 	if (snprintf(dpath, sizeof(dpath), "%s%sdocument", path,
 	    path[0] != '\0' ? "." : "") >= (int)sizeof(dpath))
 		return perr(err, ERR_INVAL, path, NULL, "path too long");
@@ -527,6 +542,47 @@ proto_check_post_code(const char *s, size_t len)
 		if (!is_upper(s[i]) && !is_digit(s[i]))
 			return 0;
 	return 1;
+}
+
+int
+proto_check_request_id(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (s == NULL || len < PROTO_REQID_MIN || len > PROTO_REQID_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (!is_upper(ch) && !is_digit(ch) &&
+		    !(ch >= 'a' && ch <= 'z') && ch != '.' && ch != '_' &&
+		    ch != ':' && ch != '-')
+			return 0;
+	}
+	return 1;
+}
+
+/* Two NUL-terminated members of size sz hold the same string. */
+static int
+same_member(const char *a, const char *b, size_t sz)
+{
+	return strncmp(a, b, sz) == 0;
+}
+
+int
+proto_check_same_crossing(const struct proto_crossing *a,
+    const struct proto_crossing *b)
+{
+	const struct proto_document	*x = &a->doc, *y = &b->doc;
+
+#define SAME(m)	same_member(x->m, y->m, sizeof(x->m))
+	return a->direction == b->direction && a->lane == b->lane &&
+	    same_member(a->officer, b->officer, sizeof(a->officer)) &&
+	    a->outcome == b->outcome && SAME(type) && SAME(issuing_state) &&
+	    SAME(number) && SAME(nationality) && SAME(surname) &&
+	    SAME(given_names) && SAME(birth_date) && x->sex == y->sex &&
+	    SAME(expiry_date);
+#undef SAME
 }
 
 int
@@ -954,8 +1010,8 @@ dec_crossing(json_t *o, const char *path, enum xmode mode,
 {
 	static const char *const stored_keys[] = { "seq", "recorded_at",
 	    "direction", "lane", "officer", "outcome", "document", NULL };
-	static const char *const lane_keys[] = { "version", "seq",
-	    "recorded_at", "direction", "lane", "officer", "outcome",
+	static const char *const lane_keys[] = { "version", "request_id",
+	    "seq", "recorded_at", "direction", "lane", "officer", "outcome",
 	    "document", NULL };
 	static const char *const dirs[] = { "entry", "exit" };
 	static const char *const outcomes[] = { "admit", "refuse", "refer" };
@@ -976,6 +1032,9 @@ dec_crossing(json_t *o, const char *path, enum xmode mode,
 			return perr(err, ERR_INVAL, path, "recorded_at",
 			    "must be absent in a lane request; the post "
 			    "assigns it");
+		if ((rc = dec_str(o, "request_id", path, 0, chk_reqid,
+		    c->request_id, sizeof(c->request_id), err)) != 0)
+			return rc;
 	} else {
 		if ((rc = dec_int(o, "seq", path, 1, SEQ_MAX, &x, err)) != 0)
 			return rc;
@@ -1334,7 +1393,8 @@ enc_crossing(const struct proto_crossing *c)
 	if (c->seq != 0) {
 		bad |= enc_set(o, "seq", json_integer((json_int_t)c->seq));
 		bad |= enc_time(o, "recorded_at", c->recorded_at);
-	}
+	} else if (c->request_id[0] != '\0')
+		bad |= enc_str(o, "request_id", c->request_id);
 	bad |= enc_str(o, "direction", proto_direction_str(c->direction));
 	bad |= enc_set(o, "lane", json_integer(c->lane));
 	bad |= enc_str(o, "officer", c->officer);

@@ -20,6 +20,8 @@
 #define PROTO_BATCH_MAX		1000	/* crossings in one batch, at most */
 #define PROTO_MSG_MAX		160	/* error message bytes */
 #define PROTO_FIELD_MAX		64	/* error field path bytes */
+#define PROTO_REQID_MIN		8	/* lane request id: */
+#define PROTO_REQID_MAX		64	/* [A-Za-z0-9._:-]{8,64} */
 
 enum proto_direction {
 	PROTO_ENTRY = 1,	/* "entry" */
@@ -53,7 +55,11 @@ struct proto_document {
  *   "nationality":"KAZ","surname":"ABENOV","given_names":"ASKAR",
  *   "birth_date":"1990-01-31","sex":"M","expiry_date":"2030-01-30"}}
  * In a lane request "seq" and "recorded_at" are absent (the post assigns
- * them) and "outcome" may be omitted.
+ * them) and "outcome" may be omitted. A lane request may carry
+ * "request_id", the terminal's idempotency key: a retry with the same key
+ * gets the first receipt instead of a second record. It exists only in the
+ * lane form: a stored or batched crossing never carries it, and its
+ * decoders refuse it as an unknown key.
  */
 struct proto_crossing {
 	uint64_t		seq;		/* 1.. ; 0 before the post assigns */
@@ -63,6 +69,8 @@ struct proto_crossing {
 	char			officer[PROTO_OFFICER_MAX + 1];
 	enum proto_outcome	outcome;
 	struct proto_document	doc;
+	char			request_id[PROTO_REQID_MAX + 1];
+						/* "" = none; lane form only */
 };
 
 /* What was wrong with a message, for a 400 answer or a log line. */
@@ -110,7 +118,9 @@ struct proto_status {
 /*
  * Encoders: write compact JSON (no NUL) into buf, set *outlen; ERR_TOOBIG if
  * bufsz is too small, ERR_INVAL if the struct itself holds an invalid value
- * (the encoder validates what it writes).
+ * (the encoder validates what it writes). A crossing with seq == 0 is
+ * written in the lane form, with "request_id" when it is not ""; with seq
+ * set, in the stored form, which leaves request_id out (it is still checked).
  */
 int	proto_encode_crossing(const struct proto_crossing *c, char *buf,
 	    size_t bufsz, size_t *outlen);
@@ -152,8 +162,14 @@ int	proto_decode_error(int *status, struct proto_error *out,
 
 /* Field validation shared by the decoders and the daemons: 1 if valid. */
 int	proto_check_post_code(const char *s, size_t len);
+int	proto_check_request_id(const char *s, size_t len);
 int	proto_check_crossing(const struct proto_crossing *c,
 	    struct proto_error *err);
+/* 1 if a and b record the same crossing: every field is equal but seq,
+ * recorded_at and request_id, which name a record rather than describe it.
+ * Strings compare up to their NUL. */
+int	proto_check_same_crossing(const struct proto_crossing *a,
+	    const struct proto_crossing *b);
 
 const char	*proto_direction_str(enum proto_direction d);
 const char	*proto_outcome_str(enum proto_outcome o);

@@ -1,6 +1,7 @@
 /* test_store.c - checkpoint/store.c against real SQLite files in a fresh
  * temporary directory: gapless numbering, durability across reopen, the
- * post binding, the unsent queue and the exact stored bytes. */
+ * post binding, the unsent queue, the exact stored bytes and the lane's
+ * request ids (a replay answers the first record, a reused key refuses). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -89,8 +90,11 @@ append_one(struct store *s, uint32_t lane)
 {
 	struct proto_crossing	c;
 
+	int			replayed = 7;
+
 	mkcrossing(&c, lane, "ABENOV");
-	assert_int_equal(store_append(s, &c), 0);
+	assert_int_equal(store_append(s, &c, &replayed), 0);
+	assert_int_equal(replayed, 0);
 	return c.seq;
 }
 
@@ -116,7 +120,7 @@ test_store_seqs_are_gapless_from_one(void **state)
 	for (i = 1; i <= 5; i++) {
 		mkcrossing(&c, 3, "ABENOV");
 		before = date_now_ms();
-		assert_int_equal(store_append(s, &c), 0);
+		assert_int_equal(store_append(s, &c, NULL), 0);
 		after = date_now_ms();
 		assert_int_equal(c.seq, i);
 		assert_true(c.recorded_at >= before && c.recorded_at <= after);
@@ -135,12 +139,17 @@ test_store_failed_append_uses_no_number(void **state)
 	assert_int_equal(append_one(s, 1), 1);
 	assert_int_equal(append_one(s, 1), 2);
 
-	/* Lane 0 does not exist: the encoder refuses it inside the
-	 * transaction, which must roll back without taking seq 3. */
+	/* Lane 0 does not exist: refused without taking seq 3. */
 	mkcrossing(&c, 0, "ABENOV");
 	copy = c;
-	assert_int_equal(store_append(s, &c), ERR_INVAL);
+	assert_int_equal(store_append(s, &c, NULL), ERR_INVAL);
 	assert_memory_equal(&c, &copy, sizeof(c));	/* untouched */
+	/* So is a request id that is not one. */
+	mkcrossing(&c, 1, "ABENOV");
+	(void)snprintf(c.request_id, sizeof(c.request_id), "short");
+	copy = c;
+	assert_int_equal(store_append(s, &c, NULL), ERR_INVAL);
+	assert_memory_equal(&c, &copy, sizeof(c));
 	assert_int_equal(unsent(s), 2);
 
 	assert_int_equal(append_one(s, 1), 3);
@@ -441,7 +450,7 @@ test_store_payload_bytes_are_exact(void **state)
 	mkcrossing(&c, 7, "\xc3\x96ZT\xc3\x9cRK \"Q\" \\ \xd0\x96");
 	c.direction = PROTO_EXIT;
 	c.outcome = PROTO_REFER;
-	assert_int_equal(store_append(s, &c), 0);
+	assert_int_equal(store_append(s, &c, NULL), 0);
 	assert_int_equal(proto_encode_crossing(&c, want, sizeof(want),
 	    &wantlen), 0);
 
@@ -466,6 +475,248 @@ test_store_payload_bytes_are_exact(void **state)
 	store_close(s);
 }
 
+/* Rows in the journal, straight from SQLite. */
+static int64_t
+journal_rows(const char *path)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int64_t		 n;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM journal",
+	    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+test_store_replay_returns_first_record(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct store_list	 l = { 0, NULL };
+	struct proto_crossing	 c, again;
+	int			 replayed = 7;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(append_one(s, 1), 1);
+	mkcrossing(&c, 3, "ABENOV");
+	(void)snprintf(c.request_id, sizeof(c.request_id), "ALA01-11-000001");
+	assert_int_equal(store_append(s, &c, &replayed), 0);
+	assert_int_equal(replayed, 0);
+	assert_int_equal(c.seq, 2);
+	assert_int_equal(append_one(s, 1), 3);
+
+	/* The same crossing again, as a retrying lane sends it: seq 0, no
+	 * time, a later clock. */
+	usleep(5000);
+	mkcrossing(&again, 3, "ABENOV");
+	(void)snprintf(again.request_id, sizeof(again.request_id),
+	    "ALA01-11-000001");
+	assert_int_equal(store_append(s, &again, &replayed), 0);
+	assert_int_equal(replayed, 1);
+	assert_int_equal(again.seq, 2);
+	assert_int_equal(again.recorded_at, c.recorded_at);
+	assert_int_equal(journal_rows(fx->path), 3);
+	assert_int_equal(unsent(s), 3);
+
+	/* The stored form carries no request id: the centre never sees it. */
+	assert_int_equal(store_fetch_unsent(s, 10, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_null(strstr(l.items[1].payload, "request_id"));
+	assert_null(strstr(l.items[1].payload, "ALA01-11-000001"));
+	store_list_reset(&l);
+
+	/* A replay after the crossing went to the centre still answers. */
+	{
+		uint64_t	two = 2;
+
+		assert_int_equal(store_mark_sent(s, &two, 1, 99, NULL), 0);
+	}
+	again.seq = 0;
+	again.recorded_at = 0;
+	assert_int_equal(store_append(s, &again, &replayed), 0);
+	assert_int_equal(replayed, 1);
+	assert_int_equal(again.seq, 2);
+	assert_int_equal(unsent(s), 2);
+	/* Numbering goes on from the last record, not the replay. */
+	assert_int_equal(append_one(s, 1), 4);
+	store_close(s);
+}
+
+static void
+test_store_reused_key_conflicts(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct proto_crossing	 c, other, copy;
+	struct proto_status	 st;
+	int			 replayed = 7;
+	static const char	*key = "lane3:2026-11-27:0001";
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	mkcrossing(&c, 3, "ABENOV");
+	(void)snprintf(c.request_id, sizeof(c.request_id), "%s", key);
+	assert_int_equal(store_append(s, &c, NULL), 0);
+	assert_int_equal(c.seq, 1);
+
+	/* Another traveller, one changed field at a time, under that key. */
+#define REUSE(stmt) do {						\
+	mkcrossing(&other, 3, "ABENOV");				\
+	(void)snprintf(other.request_id, sizeof(other.request_id), "%s", \
+	    key);							\
+	stmt;								\
+	copy = other;							\
+	replayed = 7;							\
+	assert_int_equal(store_append(s, &other, &replayed),		\
+	    ERR_CONFLICT);						\
+	assert_memory_equal(&other, &copy, sizeof(other));		\
+	assert_int_equal(replayed, 7);					\
+} while (0)
+	REUSE(snprintf(other.doc.surname, sizeof(other.doc.surname), "OTHER"));
+	REUSE(other.lane = 4);
+	REUSE(other.direction = PROTO_EXIT);
+	REUSE(other.outcome = PROTO_REFUSE);
+	REUSE(other.doc.number[7] = '8');
+	REUSE(other.doc.given_names[0] = '\0');
+#undef REUSE
+	/* Nothing was written, and no number was taken. */
+	assert_int_equal(journal_rows(fx->path), 1);
+	assert_int_equal(store_status(s, &st), 0);
+	assert_int_equal(st.last_seq, 1);
+	assert_int_equal(append_one(s, 1), 2);
+
+	/* The same traveller with a new key is a new crossing. */
+	mkcrossing(&other, 3, "ABENOV");
+	(void)snprintf(other.request_id, sizeof(other.request_id),
+	    "lane3:2026-11-27:0002");
+	assert_int_equal(store_append(s, &other, &replayed), 0);
+	assert_int_equal(replayed, 0);
+	assert_int_equal(other.seq, 3);
+	store_close(s);
+}
+
+static void
+test_store_without_key_records_every_time(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct proto_crossing	 c;
+	int			 i, replayed;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	for (i = 1; i <= 3; i++) {
+		mkcrossing(&c, 3, "ABENOV");
+		replayed = 7;
+		assert_int_equal(store_append(s, &c, &replayed), 0);
+		assert_int_equal(replayed, 0);
+		assert_int_equal(c.seq, (uint64_t)i);
+	}
+	assert_int_equal(journal_rows(fx->path), 3);
+	store_close(s);
+}
+
+static void
+test_store_keys_survive_reopen(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct proto_crossing	 c, again;
+	int			 replayed = 7;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	mkcrossing(&c, 5, "ABENOV");
+	c.direction = PROTO_EXIT;
+	(void)snprintf(c.request_id, sizeof(c.request_id), "ALA01-22-000007");
+	assert_int_equal(store_append(s, &c, NULL), 0);
+	store_close(s);
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	mkcrossing(&again, 5, "ABENOV");
+	again.direction = PROTO_EXIT;
+	(void)snprintf(again.request_id, sizeof(again.request_id),
+	    "ALA01-22-000007");
+	assert_int_equal(store_append(s, &again, &replayed), 0);
+	assert_int_equal(replayed, 1);
+	assert_int_equal(again.seq, c.seq);
+	assert_int_equal(again.recorded_at, c.recorded_at);
+	again.seq = 0;
+	again.recorded_at = 0;
+	again.direction = PROTO_ENTRY;
+	assert_int_equal(store_append(s, &again, NULL), ERR_CONFLICT);
+	assert_int_equal(journal_rows(fx->path), 1);
+	store_close(s);
+}
+
+/* Two connections race to record one key: one records, one replays. */
+struct racer {
+	const char	*path;
+	uint64_t	 seqs[50];
+	int		 replays, failures;
+};
+
+static void *
+race_keys(void *arg)
+{
+	struct racer		*r = arg;
+	struct store		*s;
+	struct proto_crossing	 c;
+	int			 i, replayed;
+
+	if (store_open(&s, r->path, "ALA01") != 0) {
+		r->failures = 50;
+		return NULL;
+	}
+	for (i = 0; i < 50; i++) {
+		mkcrossing(&c, 1, "ABENOV");
+		(void)snprintf(c.request_id, sizeof(c.request_id),
+		    "race-key-%04d", i);
+		if (store_append(s, &c, &replayed) != 0) {
+			r->failures++;
+			continue;
+		}
+		r->seqs[i] = c.seq;
+		r->replays += replayed;
+	}
+	store_close(s);
+	return NULL;
+}
+
+static void
+test_store_one_key_one_record_across_connections(void **state)
+{
+	struct fx	*fx = *state;
+	struct racer	 r[2];
+	pthread_t	 t[2];
+	int		 k, i;
+
+	for (k = 0; k < 2; k++) {
+		memset(&r[k], 0, sizeof(r[k]));
+		r[k].path = fx->path;
+	}
+	/* Create the store first so the racers do not race on the schema. */
+	{
+		struct store	*s;
+
+		assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+		store_close(s);
+	}
+	for (k = 0; k < 2; k++)
+		assert_int_equal(pthread_create(&t[k], NULL, race_keys, &r[k]),
+		    0);
+	for (k = 0; k < 2; k++)
+		assert_int_equal(pthread_join(t[k], NULL), 0);
+	assert_int_equal(r[0].failures + r[1].failures, 0);
+	assert_int_equal(r[0].replays + r[1].replays, 50);
+	for (i = 0; i < 50; i++)
+		assert_int_equal(r[0].seqs[i], r[1].seqs[i]);
+	assert_int_equal(journal_rows(fx->path), 50);
+}
+
 struct appender {
 	const char	*path;
 	int		 n;
@@ -487,7 +738,7 @@ append_many(void *arg)
 	}
 	for (i = 0; i < a->n; i++) {
 		mkcrossing(&c, 1, "ABENOV");
-		if (store_append(s, &c) != 0)
+		if (store_append(s, &c, NULL) != 0)
 			a->failures++;
 		else
 			a->seqs[i] = c.seq;
@@ -564,6 +815,11 @@ main(void)
 		T(test_store_note_error_is_cut_and_cleaned),
 		T(test_store_payload_bytes_are_exact),
 		T(test_store_two_connections_stay_gapless),
+		T(test_store_replay_returns_first_record),
+		T(test_store_reused_key_conflicts),
+		T(test_store_without_key_records_every_time),
+		T(test_store_keys_survive_reopen),
+		T(test_store_one_key_one_record_across_connections),
 #undef T
 	};
 

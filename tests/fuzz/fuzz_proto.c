@@ -41,7 +41,8 @@ crossing_eq(const struct proto_crossing *a, const struct proto_crossing *b)
 	    strcmp(a->doc.given_names, b->doc.given_names) == 0 &&
 	    strcmp(a->doc.birth_date, b->doc.birth_date) == 0 &&
 	    a->doc.sex == b->doc.sex &&
-	    strcmp(a->doc.expiry_date, b->doc.expiry_date) == 0;
+	    strcmp(a->doc.expiry_date, b->doc.expiry_date) == 0 &&
+	    strcmp(a->request_id, b->request_id) == 0;
 }
 
 /* A decoder's error must be terminated, say something, and be sendable. */
@@ -82,6 +83,11 @@ fuzz_crossing(const uint8_t *p, size_t len, int lane)
 	}
 	CHECK(proto_check_crossing(&c, &e) == 1);
 	CHECK(lane ? c.seq == 0 && c.recorded_at == 0 : c.seq != 0);
+	/* Only the lane form carries a request id, and only a valid one. */
+	CHECK(lane || c.request_id[0] == '\0');
+	CHECK(c.request_id[0] == '\0' || proto_check_request_id(c.request_id,
+	    strlen(c.request_id)));
+	CHECK(proto_check_same_crossing(&c, &c));
 	CHECK(proto_encode_crossing(&c, enc, sizeof(enc), &n) == 0);
 	rc = lane ? proto_decode_lane_crossing(&c2, (const uint8_t *)enc, n,
 	    &e) : proto_decode_crossing(&c2, (const uint8_t *)enc, n, &e);
@@ -114,6 +120,7 @@ fuzz_batch(const uint8_t *p, size_t len)
 	for (i = 0; i < b.n; i++) {
 		CHECK(crossing_eq(&b.items[i], &b2.items[i]));
 		CHECK(proto_check_crossing(&b.items[i], &e) == 1);
+		CHECK(b.items[i].request_id[0] == '\0');
 	}
 	CHECK(proto_encode_batch(&b2, enc2, sizeof(enc2), &n2) == 0);
 	check_same_bytes(enc, n, enc2, n2);

@@ -97,6 +97,11 @@ expect "lane out of range" 400 'crossings\[0\]\.lane' \
     "${TLS[@]}" "${ACERT[@]}" "${JSON[@]}" --data-binary @"$T/badlane.json" \
     "$URL/v1/posts/$A/crossings"
 batch $A 5 99 >"$T/v99.json"
+# A lane's request_id stays at the post: a batch carrying one is refused.
+batch $A 6 | sed 's/"seq":6,/"seq":6,"request_id":"ALA01-1-000001",/' >"$T/reqid.json"
+expect "request_id in a batch" 400 'crossings\[0\].*unknown key \\"request_id\\"' \
+    "${TLS[@]}" "${ACERT[@]}" "${JSON[@]}" --data-binary @"$T/reqid.json" \
+    "$URL/v1/posts/$A/crossings"
 expect "unknown protocol version" 400 'version' \
     "${TLS[@]}" "${ACERT[@]}" "${JSON[@]}" --data-binary @"$T/v99.json" \
     "$URL/v1/posts/$A/crossings"
@@ -142,4 +147,29 @@ head -c 70000 /dev/zero | tr '\0' ' ' >"$T/lanebig.json"
 lane_expect "body over the limit" 413 'error' @"$T/lanebig.json"
 [ "$(last_seq $A)" = 0 ] || fail "lane: refused requests took sequence numbers"
 lane_expect "a good crossing" 201 '"seq":1' "$good"
+
+# The lane's idempotency key: a retry gets the first receipt, once.
+keyed=${good/\{\"direction\"/\{\"request_id\":\"L02-20261127-000001\",\"direction\"}
+lane_expect "a crossing with a request_id" 201 '"seq":2,' "$keyed"
+cp "$T/body" "$T/receipt"
+lane_expect "the same crossing and request_id again" 200 '"seq":2,' "$keyed"
+cmp -s "$T/receipt" "$T/body" || fail "lane: the replay's receipt differs from the first"
+lane_expect "another crossing under a used request_id" 409 \
+    '"status":409,"field":"request_id"' "${keyed/ABENOV/OTHER}"
+lane_expect "the same crossing, other outcome, used request_id" 409 \
+    '"field":"request_id"' "${keyed/\"officer\"/\"outcome\":\"refuse\",\"officer\"}"
+lane_expect "a request_id too short" 400 '"field":"request_id"' \
+    "${keyed/L02-20261127-000001/L02-1}"
+lane_expect "a request_id with a space" 400 '"field":"request_id"' \
+    "${keyed/L02-20261127-000001/L02 20261127}"
+[ "$(last_seq $A)" = 2 ] || fail "lane: a replay or a refused key took a sequence number"
+grep -q 'replayed seq 2$' "$T/post-$A.log" || fail "lane: the replay is not logged"
+# The key outlives the process: kill -9, restart, retry.
+kill -9 "${POST_PID[$A]}"
+wait "${POST_PID[$A]}" 2>/dev/null || true
+start_post $A
+lane_expect "the same request_id after kill -9 and restart" 200 '"seq":2,' "$keyed"
+cmp -s "$T/receipt" "$T/body" || fail "lane: the receipt after a restart differs from the first"
+lane_expect "a new request_id" 201 '"seq":3,' "${keyed/000001/000002}"
+[ "$(last_seq $A)" = 3 ] || fail "lane: last_seq is not 3"
 log "PASS"

@@ -1,6 +1,6 @@
 /* test_proto.c - the wire codec: every field at and beyond its bound, each
  * message type, malformed JSON, versions, unknown and duplicate keys,
- * duplicate seq, caps, small encoder buffers and round trips. Bodies are
+ * duplicate seq, the lane's request_id, caps, small encoder buffers and round trips. Bodies are
  * decoded from a heap copy of exactly their length (no NUL after it), so
  * ASan catches a read past the end. */
 #include <setjmp.h>
@@ -30,6 +30,11 @@
 	"{\"direction\":\"entry\",\"lane\":3,\"officer\":\"KZ0042\"," \
 	"\"outcome\":\"admit\",\"document\":" CANON_DOC "}"
 #define T_CANON		INT64_C(1795741323123)
+#define REQID		"ALA01-11-000042"
+#define CANON_LANE_REQID \
+	"{\"request_id\":\"" REQID "\",\"direction\":\"entry\",\"lane\":3," \
+	"\"officer\":\"KZ0042\",\"outcome\":\"admit\",\"document\":" \
+	CANON_DOC "}"
 
 struct body {
 	uint8_t	*p;
@@ -97,6 +102,7 @@ assert_crossing_eq(const struct proto_crossing *a,
 	assert_string_equal(a->doc.birth_date, b->doc.birth_date);
 	assert_int_equal(a->doc.sex, b->doc.sex);
 	assert_string_equal(a->doc.expiry_date, b->doc.expiry_date);
+	assert_string_equal(a->request_id, b->request_id);
 }
 
 /*
@@ -1111,6 +1117,192 @@ test_batch_encoder_validates(void **state)
  * Acks, receipts, status, errors.
  */
 
+/*
+ * The lane's idempotency key: bounds, where it may appear, how it encodes.
+ */
+#define M_REQID		"must be 8..64 characters A-Z, a-z, 0-9, \".\", " \
+			"\"_\", \":\" or \"-\""
+
+static void
+test_request_id_bounds(void **state)
+{
+	static const struct fcase t[] = {
+		OK("request_id", "\"ABCDEFGH\""),
+		OK("request_id", "\"a.b_c:d-e09\""),
+		OK("request_id", "\"urn:uuid:123e4567-e89b-12d3-a456-"
+		    "426614174000\""),
+		OK("request_id", "\"0123456789012345678901234567890123456789"
+		    "012345678901234567890123\""),
+		OK("request_id", NULL),
+		BAD("request_id", "\"ABCDEFG\"", M_REQID),
+		BAD("request_id", "\"0123456789012345678901234567890123456789"
+		    "0123456789012345678901234\"", M_REQID),
+		BAD("request_id", "\"\"", M_REQID),
+		BAD("request_id", "\"ALA01 11 42\"", M_REQID),
+		BAD("request_id", "\"ALA01/11/42\"", M_REQID),
+		BAD("request_id", "\"ALA01-11-4\\u00e9\"", M_REQID),
+		BAD("request_id", "\"ALA01-11-4\\n\"", M_REQID),
+		BAD("request_id", "12345678", "must be a string, got an "
+		    "integer"),
+		BAD("request_id", "null", "must be a string, got null"),
+	};
+	static const struct {
+		const char	*s;
+		int		 ok;
+	} ids[] = {
+		{ "ABCDEFGH", 1 }, { "ABCDEFG", 0 }, { "", 0 },
+		{ "a.b_c:d-e", 1 }, { "abcdefg+", 0 }, { "abcdefg\"", 0 },
+		{ "abcd efg", 0 }, { "abcdefg\xc3\xa9", 0 },
+	};
+	struct proto_crossing	c;
+	struct proto_error	e;
+	char			long64[PROTO_REQID_MAX + 2];
+	size_t			i;
+
+	(void)state;
+	run_fcases(t, sizeof(t) / sizeof(t[0]), CANON_LANE_REQID, 1);
+	/* The value decoded is the value sent. */
+	assert_int_equal(dec_lane(CANON_LANE_REQID, &c, &e), 0);
+	assert_string_equal(c.request_id, REQID);
+	assert_int_equal(dec_lane(CANON_LANE, &c, &e), 0);
+	assert_string_equal(c.request_id, "");
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (proto_check_request_id(ids[i].s, strlen(ids[i].s)) !=
+		    ids[i].ok)
+			fail_msg("request id \"%s\"", ids[i].s);
+	memset(long64, 'x', sizeof(long64));
+	assert_int_equal(proto_check_request_id(long64, 64), 1);
+	assert_int_equal(proto_check_request_id(long64, 65), 0);
+	/* Length is what counts, not a NUL. */
+	assert_int_equal(proto_check_request_id("ABCDEFGH", 7), 0);
+	assert_int_equal(proto_check_request_id(NULL, 8), 0);
+}
+
+/* Only a lane request carries it: stored and batched crossings refuse it. */
+static void
+test_request_id_lane_form_only(void **state)
+{
+	struct proto_crossing	c, items[3];
+	struct proto_batch	b;
+	struct proto_error	e;
+	char			*json, *base;
+	int			rc;
+
+	(void)state;
+	json = mutate(CANON_CROSSING, "request_id", "\"" REQID "\"");
+	rc = dec_crossing(json, &c, &e);
+	expect_err(rc, &e, ERR_INVAL, "", "unknown key \"request_id\"",
+	    "stored request_id");
+	free(json);
+
+	base = batch_json("ALA01", 3, 100);
+	json = mutate(base, "crossings[1].request_id", "\"" REQID "\"");
+	b.items = items;
+	rc = dec_batch(json, &b, 3, &e);
+	expect_err(rc, &e, ERR_INVAL, "crossings[1]",
+	    "unknown key \"request_id\"", "batched request_id");
+	free(json);
+	free(base);
+}
+
+static void
+test_request_id_encoding(void **state)
+{
+	struct proto_crossing	c, back;
+	struct proto_batch	b;
+	struct proto_error	e;
+	char			buf[4096];
+	size_t			n = 0, n2;
+
+	(void)state;
+	/* The lane form writes it, first, and it comes back. */
+	sample_crossing(&c, 0);
+	snprintf(c.request_id, sizeof(c.request_id), REQID);
+	assert_int_equal(proto_encode_crossing(&c, buf, sizeof(buf), &n), 0);
+	assert_int_equal(n, strlen(CANON_LANE_REQID));
+	assert_memory_equal(buf, CANON_LANE_REQID, n);
+	{
+		struct body	bd = body_n(buf, n);
+
+		assert_int_equal(proto_decode_lane_crossing(&back, bd.p,
+		    bd.len, &e), 0);
+		free(bd.p);
+	}
+	assert_crossing_eq(&back, &c);
+
+	/* The stored form leaves it out: byte for byte the form without. */
+	c.seq = 12;
+	c.recorded_at = T_CANON;
+	assert_int_equal(proto_encode_crossing(&c, buf, sizeof(buf), &n), 0);
+	assert_int_equal(n, strlen(CANON_CROSSING));
+	assert_memory_equal(buf, CANON_CROSSING, n);
+	b.n = 1;
+	b.items = &c;
+	snprintf(b.post, sizeof(b.post), "ALA01");
+	assert_int_equal(proto_encode_batch(&b, buf, sizeof(buf) - 1, &n), 0);
+	buf[n] = '\0';
+	assert_null(strstr(buf, "request_id"));
+	assert_non_null(strstr(buf, "\"seq\":12,"));
+
+	/* It is still checked when set, in either form. */
+#define BAD_REQID(seqv, stmt) do {					\
+	sample_crossing(&c, seqv);					\
+	stmt;								\
+	n2 = 777;							\
+	assert_int_equal(proto_encode_crossing(&c, buf, sizeof(buf),	\
+	    &n2), ERR_INVAL);						\
+	assert_int_equal(n2, 777);					\
+	assert_int_equal(proto_check_crossing(&c, &e), 0);		\
+	assert_string_equal(e.field, "request_id");			\
+} while (0)
+	BAD_REQID(0, snprintf(c.request_id, sizeof(c.request_id), "SHORT"));
+	BAD_REQID(0, snprintf(c.request_id, sizeof(c.request_id),
+	    "ALA01 11 42"));
+	BAD_REQID(0, memset(c.request_id, 'A', sizeof(c.request_id)));
+	BAD_REQID(12, snprintf(c.request_id, sizeof(c.request_id),
+	    "a/b/c/d/e"));
+#undef BAD_REQID
+	assert_string_equal(e.message, M_REQID);
+}
+
+static void
+test_same_crossing(void **state)
+{
+	struct proto_crossing	a, b;
+
+	(void)state;
+	sample_crossing(&a, 0);
+	sample_crossing(&b, 12);
+	snprintf(b.request_id, sizeof(b.request_id), REQID);
+	/* seq, recorded_at and request_id name a record; they do not count. */
+	assert_int_equal(proto_check_same_crossing(&a, &b), 1);
+	assert_int_equal(proto_check_same_crossing(&b, &a), 1);
+	/* Bytes after the NUL do not count either. */
+	b.doc.given_names[10] = 'Z';
+	assert_int_equal(proto_check_same_crossing(&a, &b), 1);
+#define DIFF(stmt) do {							\
+	sample_crossing(&b, 12);					\
+	stmt;								\
+	assert_int_equal(proto_check_same_crossing(&a, &b), 0);	\
+	assert_int_equal(proto_check_same_crossing(&b, &a), 0);	\
+} while (0)
+	DIFF(b.direction = PROTO_EXIT);
+	DIFF(b.lane = 4);
+	DIFF(b.officer[5] = '3');
+	DIFF(b.outcome = PROTO_REFER);
+	DIFF(snprintf(b.doc.type, sizeof(b.doc.type), "ID"));
+	DIFF(snprintf(b.doc.issuing_state, sizeof(b.doc.issuing_state), "KA"));
+	DIFF(b.doc.number[7] = '8');
+	DIFF(snprintf(b.doc.nationality, sizeof(b.doc.nationality), "RUS"));
+	DIFF(snprintf(b.doc.surname, sizeof(b.doc.surname), "ABENOVA"));
+	DIFF(b.doc.given_names[0] = '\0');
+	DIFF(b.doc.birth_date[9] = '0');
+	DIFF(b.doc.sex = 'F');
+	DIFF(b.doc.expiry_date[3] = '1');
+#undef DIFF
+}
+
 static void
 test_ack(void **state)
 {
@@ -1516,6 +1708,10 @@ main(void)
 		cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_lane_request),
+		cmocka_unit_test(test_request_id_bounds),
+		cmocka_unit_test(test_request_id_lane_form_only),
+		cmocka_unit_test(test_request_id_encoding),
+		cmocka_unit_test(test_same_crossing),
 		cmocka_unit_test(test_crossing_round_trip),
 		cmocka_unit_test(test_encoder_validates),
 		cmocka_unit_test(test_post_code),

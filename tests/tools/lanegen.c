@@ -2,10 +2,16 @@
  * and benchmarks. Sends generated crossings one by one to POST /v1/crossings
  * and writes each one the post acknowledged as a CSV row in centralctl's
  * column order, so the set a lane was told is recorded can be compared with
- * what reached the centre. A request that fails (post down, killed mid-answer)
- * is not retried as the same crossing: it may or may not have been recorded,
- * so its document number goes to the attempts file and a fresh traveller is
- * sent instead. */
+ * what reached the centre.
+ *
+ * Every traveller carries a request_id ("<post>-<seed>-<i>"), and a request
+ * that fails (no answer, connection refused, 503) is sent again, the same
+ * crossing under the same key, until the post acknowledges it: 201 if this
+ * was the first record, 200 if an earlier attempt had been recorded and the
+ * post answered with that receipt. So each traveller is recorded exactly
+ * once. With --no-request-id a failed attempt may or may not have been
+ * recorded and cannot be retried safely: its document number goes to the
+ * attempts file and a fresh traveller is sent instead. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -44,10 +50,14 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: lanegen --url URL --post CODE --count N [--seed S]\n"
 	    "               [--out FILE] [--attempts FILE] [--interval-ms MS]\n"
-	    "               [--give-up-s S]\n"
+	    "               [--give-up-s S] [--no-request-id]\n"
 	    "Sends N generated crossings to URL/v1/crossings. Acknowledged\n"
 	    "crossings are written as CSV rows to FILE (default stdout);\n"
-	    "the document number of every attempt goes to the attempts file.\n");
+	    "the document number of every traveller sent goes to the\n"
+	    "attempts file. A failed attempt is retried with the same\n"
+	    "request_id until acknowledged; with --no-request-id a fresh\n"
+	    "traveller is sent instead. Gives up after S seconds (default\n"
+	    "60) without an acknowledgement.\n");
 }
 
 static int
@@ -85,18 +95,19 @@ main(int argc, char *argv[])
 		{ "attempts", required_argument, NULL, 'a' },
 		{ "interval-ms", required_argument, NULL, 'i' },
 		{ "give-up-s", required_argument, NULL, 'g' },
+		{ "no-request-id", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*url = NULL, *post = NULL, *out = NULL;
 	const char		*attempts = NULL;
 	uint64_t		 count = 0, seed = 1, interval = 0, giveup = 60;
-	uint64_t		 i, acked = 0, failed = 0;
+	uint64_t		 i, acked = 0, failed = 0, replayed = 0;
 	char			 endpoint[600], body[4096], errbuf[CURL_ERROR_SIZE];
 	FILE			*ofp = stdout, *afp = NULL;
 	CURL			*curl;
 	struct curl_slist	*hdrs = NULL;
-	int			 ch;
+	int			 ch, use_reqid = 1, retry = 0;
 	int64_t			 fail_since = 0;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -121,6 +132,9 @@ main(int argc, char *argv[])
 		case 'g':
 			if (parse_u64(optarg, &giveup) != 0)
 				goto badarg;
+			break;
+		case 'r':
+			use_reqid = 0;
 			break;
 		case 'h':
 			usage(stdout);
@@ -163,8 +177,11 @@ main(int argc, char *argv[])
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
 
-	/* Attempt i sends traveller i; a failed attempt moves on to i+1. */
-	for (i = 0; acked < count; i++) {
+	/*
+	 * Traveller i is sent until acknowledged (retry set after a failure)
+	 * with a request id; without one, a failed attempt moves on to i+1.
+	 */
+	for (i = 0; acked < count; i += retry ? 0 : 1) {
 		struct proto_crossing	c;
 		struct proto_receipt	rc;
 		struct proto_error	perr;
@@ -175,13 +192,18 @@ main(int argc, char *argv[])
 		int			rv;
 
 		gen_crossing(&c, post, seed, i);
+		/* 2+1+20+1+20 bytes at most: it fits, and 2+1+1+1+6 >= 8. */
+		if (use_reqid)
+			(void)snprintf(c.request_id, sizeof(c.request_id),
+			    "%s-%" PRIu64 "-%06" PRIu64, post, seed, i);
 		if ((rv = proto_encode_crossing(&c, body, sizeof(body), &len))
 		    != 0) {
 			fprintf(stderr, "lanegen: encode: %s\n", err_str(rv));
 			return 1;
 		}
-		if (afp != NULL)
+		if (afp != NULL && !retry)
 			fprintf(afp, "%s,%s\n", post, c.doc.number);
+		retry = 0;
 		r.len = 0;
 		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
@@ -190,13 +212,16 @@ main(int argc, char *argv[])
 		cc = curl_easy_perform(curl);
 		if (cc == CURLE_OK)
 			curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-		if (cc == CURLE_OK && status == 201 &&
+		if (cc == CURLE_OK && (status == 201 ||
+		    (status == 200 && use_reqid)) &&
 		    proto_decode_receipt(&rc, (const uint8_t *)r.buf, r.len,
 		    &perr) == 0 && strcmp(rc.post, post) == 0) {
 			c.seq = rc.seq;
 			c.recorded_at = rc.recorded_at;
 			gen_csv_row(ofp, post, &c);
 			acked++;
+			if (status == 200)
+				replayed++;
 			fail_since = 0;
 			if (interval > 0)
 				sleep_ms((long)interval);
@@ -209,6 +234,7 @@ main(int argc, char *argv[])
 			return 1;
 		}
 		failed++;
+		retry = use_reqid;
 		if (fail_since == 0)
 			fail_since = date_now_ms();
 		else if (date_now_ms() - fail_since > (int64_t)giveup * 1000) {
@@ -218,8 +244,9 @@ main(int argc, char *argv[])
 		}
 		sleep_ms(50);
 	}
-	fprintf(stderr, "lanegen: %s: %" PRIu64 " acknowledged, %" PRIu64
-	    " failed attempts\n", post, acked, failed);
+	fprintf(stderr, "lanegen: %s: %" PRIu64 " acknowledged (%" PRIu64
+	    " replayed), %" PRIu64 " failed attempts\n", post, acked, replayed,
+	    failed);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
