@@ -136,8 +136,11 @@ out:
 	for (i = 0; i < 3; i++)
 		if (sig[i] != NULL)
 			event_free(sig[i]);
-	if (base != NULL)
+	if (base != NULL) {
+		/* Let closing connections finish (deferred callbacks). */
+		(void)event_base_loop(base, EVLOOP_NONBLOCK);
 		event_base_free(base);
+	}
 	db_free(db);
 	if (status == 0)
 		log_info("stopped");

@@ -142,8 +142,11 @@ out:
 	for (i = 0; i < 3; i++)
 		if (sig[i] != NULL)
 			event_free(sig[i]);
-	if (base != NULL)
+	if (base != NULL) {
+		/* Let closing connections finish (deferred callbacks). */
+		(void)event_base_loop(base, EVLOOP_NONBLOCK);
 		event_base_free(base);
+	}
 	store_close(rst);
 	store_close(lst);
 	curl_global_cleanup();

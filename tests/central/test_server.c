@@ -253,8 +253,12 @@ group_teardown(void **state)
 	}
 	server_free(g.srv);
 	server_free(g.badsrv);
-	if (g.base != NULL)
+	if (g.base != NULL) {
+		/* Closing connections finish in the loop (deferred
+		 * callbacks, TLS shutdown); let them before freeing it. */
+		(void)event_base_loop(g.base, EVLOOP_NONBLOCK);
 		event_base_free(g.base);
+	}
 	db_free(g.db);
 	db_free(g.baddb);
 	curl_global_cleanup();
