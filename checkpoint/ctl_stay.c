@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "date.h"
 #include "err.h"
+#include "policy.h"
 #include "stay.h"
 
 #define EXIT_USAGE	2
@@ -31,7 +32,9 @@ static const char ctl_stay_text[] =
 	"  --window-days M      M, 2..3660, greater than N\n"
 	"  --per-entry-days P   P, 1..3660 (default: no per-entry limit)\n"
 	"  --policy FILE --nationality CODE\n"
-	"                       the rule of a policy file (not supported yet)\n"
+	"                       instead of the three above: the rule a policy\n"
+	"                       file gives that nationality on the entry or\n"
+	"                       check date (see checkpointctl policy --help)\n"
 	"  --stays LIST         stays, oldest first, comma-separated:\n"
 	"                       YYYY-MM-DD..YYYY-MM-DD, and YYYY-MM-DD.. for a\n"
 	"                       last stay not yet ended; \"\" (the default)\n"
@@ -260,6 +263,41 @@ ctl_stay_control(const struct stay_rule *r, size_t n, int64_t check,
 	printf("overstay days     %lld\n", (long long)res.overstay_days);
 }
 
+/*
+ * The day rule a policy file gives a nationality on a day, or a message and
+ * exit 2 where none applies: a citizen, or a visa-required nationality
+ * (the visa or permit sets the stay).
+ */
+static void
+ctl_stay_policy_rule(const char *path, const char *nat, int64_t day,
+    struct stay_rule *out)
+{
+	struct policy		*p;
+	struct policy_match	 m;
+	struct date		 on;
+	char			 desc[POLICY_DESC_MAX];
+	int			 rc;
+
+	if ((rc = policy_load(&p, path, stderr)) != 0) {
+		if (rc == ERR_NOMEM)
+			ctl_stay_die("--policy: out of memory");
+		exit(EXIT_USAGE);	/* the loader printed why */
+	}
+	date_from_days(day, &on);
+	if ((rc = policy_rule_for(p, nat, &on, &m)) != 0) {
+		policy_free(p);
+		ctl_stay_die("--nationality must be 1..3 capital letters");
+	}
+	(void)policy_describe(&m, desc, sizeof(desc));	/* always fits */
+	if (m.rule == NULL || m.rule->visa_required) {
+		policy_free(p);
+		ctl_stay_die("no day rule applies to %s: %s", m.nationality,
+		    desc);
+	}
+	*out = m.rule->stay;
+	policy_free(p);
+}
+
 static int
 ctl_stay_calc(int argc, char *argv[])
 {
@@ -278,7 +316,8 @@ ctl_stay_calc(int argc, char *argv[])
 	};
 	struct stay_rule	 rule;
 	struct stay_problem	 why;
-	const char		*stays = "";
+	const char		*stays = "", *policy_path = NULL;
+	const char		*nationality = NULL;
 	char			 st[48];
 	int			 seen[SO_COUNT];
 	int64_t			 day = 0;
@@ -316,6 +355,12 @@ ctl_stay_calc(int argc, char *argv[])
 		case SO_STAYS:
 			stays = optarg;
 			break;
+		case SO_POLICY:
+			policy_path = optarg;
+			break;
+		case SO_NATIONALITY:
+			nationality = optarg;
+			break;
 		case SO_ENTRY:
 		case SO_CHECK:
 			day = ctl_stay_date(ch, optarg);
@@ -326,18 +371,21 @@ ctl_stay_calc(int argc, char *argv[])
 	}
 	if (optind < argc)
 		ctl_stay_die("unexpected argument \"%s\"", argv[optind]);
-	if (seen[SO_POLICY] || seen[SO_NATIONALITY])
-		ctl_stay_die("policy files are not supported yet; give the "
-		    "rule with --max-days, --window-days and "
-		    "--per-entry-days");
-	if (!seen[SO_MAX] || !seen[SO_WINDOW])
-		ctl_stay_die("--%s is required",
-		    ctl_stay_name[seen[SO_MAX] ? SO_WINDOW : SO_MAX]);
 	if (seen[SO_ENTRY] && seen[SO_CHECK])
 		ctl_stay_die("give --entry or --check, not both");
 	if (!seen[SO_ENTRY] && !seen[SO_CHECK])
 		ctl_stay_die("give --entry DATE (entry mode) or --check DATE "
 		    "(control mode)");
+	if (seen[SO_POLICY] || seen[SO_NATIONALITY]) {
+		if (!seen[SO_POLICY] || !seen[SO_NATIONALITY])
+			ctl_stay_die("--policy and --nationality go together");
+		if (seen[SO_MAX] || seen[SO_WINDOW] || seen[SO_PER_ENTRY])
+			ctl_stay_die("give the rule with --policy or with "
+			    "--max-days and --window-days, not both");
+		ctl_stay_policy_rule(policy_path, nationality, day, &rule);
+	} else if (!seen[SO_MAX] || !seen[SO_WINDOW])
+		ctl_stay_die("--%s is required",
+		    ctl_stay_name[seen[SO_MAX] ? SO_WINDOW : SO_MAX]);
 
 	memset(&why, 0, sizeof(why));
 	if (!stay_check_rule(&rule, &why)) {
