@@ -5,6 +5,7 @@
 # tests/fuzz/corpus/<name>/ kept in build/fuzz/corpus-<name>, and exit
 # non-zero, naming the crashing input, if any target fails. Installs
 # nothing: clang and libclang-rt-14-dev come from scripts/deps.sh.
+# FUZZ_TARGETS="mrz translit" runs only those targets.
 set -euo pipefail
 
 usage() {
@@ -40,6 +41,13 @@ pkg_libs=$(pkg-config --libs $pkgs)
 
 shopt -s nullglob
 targets=(tests/fuzz/fuzz_*.c)
+if [ -n "${FUZZ_TARGETS:-}" ]; then
+	targets=()
+	for t in $FUZZ_TARGETS; do
+		[ -f "tests/fuzz/fuzz_$t.c" ] || { echo "fuzz: no target $t" >&2; exit 2; }
+		targets+=("tests/fuzz/fuzz_$t.c")
+	done
+fi
 libsrc=(common/*.c proto/*.c)
 if [ ${#targets[@]} -eq 0 ]; then
 	echo "fuzz: no targets in tests/fuzz"
