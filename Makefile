@@ -74,7 +74,7 @@ $(BUILD)/bin/checkpointctl: $(BUILD)/obj/checkpoint/checkpointctl.o \
 	$(call obj,$(CK_CTL_SRC)) $(CK_OBJ) $(BASE_OBJ)
 $(BUILD)/bin/centrald: $(BUILD)/obj/central/centrald.o $(CEN_OBJ) $(BASE_OBJ)
 $(BUILD)/bin/centralctl: $(BUILD)/obj/central/centralctl.o $(CEN_OBJ) $(BASE_OBJ)
-$(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(call obj,$(TOOL_LIB)) $(BASE_OBJ)
+$(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(call obj,$(TOOL_LIB)) $(CK_OBJ) $(BASE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BINS):
