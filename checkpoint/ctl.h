@@ -8,5 +8,6 @@
 int	ctl_mrz_main(int argc, char *argv[]);	/* mrz parse | mrz make */
 int	ctl_stay_main(int argc, char *argv[]);	/* stay calc */
 int	ctl_policy_main(int argc, char *argv[]);	/* policy check | show */
+int	ctl_namematch_main(int argc, char *argv[]);	/* namematch */
 
 #endif
