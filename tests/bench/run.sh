@@ -42,6 +42,37 @@ awk_section() { # fallback without python3: append
 	{ echo; echo "<!-- $1:begin -->"; cat "$2"; echo "<!-- $1:end -->"; } >>"$OUT"
 }
 
+# Watchlist name matching: precision and recall over the labelled set.
+if [ -x "$BIN/namematcheval" ]; then
+	log "namematch: evaluating tests/data/namematch/pairs.jsonl"
+	{
+		echo "## Watchlist name matching (issue 4)"
+		echo
+		echo "$(date -u +%Y-%m-%d). Command: \`make bench\` (\`build/bin/namematcheval\`)."
+		echo
+		(cd "$ROOT" && "$BIN/namematcheval")
+	} >"$T/namematch.md"
+	section namematch "$T/namematch.md"
+fi
+
+# MRZ reading speed on one core.
+if [ -x "$BIN/mrzbench" ]; then
+	log "mrz: documents read per second"
+	out=$("$BIN/mrzbench")
+	echo "$out"
+	{
+		echo "## MRZ reading (issue 3)"
+		echo
+		echo "$(date -u +%Y-%m-%d), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), one core."
+		echo "Command: \`make bench\` (\`build/bin/mrzbench\`)."
+		echo
+		echo '```'
+		echo "$out"
+		echo '```'
+	} >"$T/mrz.md"
+	section mrz "$T/mrz.md"
+fi
+
 pki $A
 pg_start
 central_config $A
