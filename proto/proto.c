@@ -14,6 +14,7 @@
 
 #include "date.h"
 #include "err.h"
+#include "mrz.h"
 #include "proto.h"
 
 #define SEQ_MAX		INT64_C(9007199254740991)	/* 2^53 - 1 */
@@ -1003,6 +1004,79 @@ dec_document(json_t *o, const char *path, struct proto_document *d,
 	return 0;
 }
 
+/*
+ * A lane request may carry the scanner's MRZ text instead of the document
+ * fields: read it (common/mrz.c), refuse it unless it is a valid document,
+ * and fill the fields from it. Messages give the MRZ position, never its
+ * content.
+ */
+static int
+dec_mrz(json_t *v, const char *path, struct proto_document *d,
+    struct proto_error *err)
+{
+	struct mrz			 m;
+	struct proto_document		 out;
+	const struct mrz_problem	*pr;
+	size_t				 n, more;
+	int				 rc;
+
+	if (!json_is_string(v))
+		return perr(err, ERR_INVAL, path, "mrz",
+		    "must be a string of MRZ lines, got %s", jtype(v));
+	n = json_string_length(v);
+	if (n == 0 || n > MRZ_TEXT_MAX)
+		return perr(err, ERR_INVAL, path, "mrz",
+		    "must be 1..%d bytes of MRZ lines", MRZ_TEXT_MAX);
+	if (mrz_parse(&m, json_string_value(v), n, NULL) != 0) {
+		more = m.report.nerr + m.report.dropped - 1;
+		pr = &m.report.err[0];
+		if (m.report.nerr == 0)
+			return perr(err, ERR_INVAL, path, "mrz",
+			    "is not a valid machine-readable zone");
+		if (pr->line > 0)
+			return perr(err, ERR_INVAL, path, "mrz",
+			    "line %d, column %d: %s%s", pr->line, pr->column,
+			    pr->message, more > 0 ? " (and more)" : "");
+		return perr(err, ERR_INVAL, path, "mrz", "%s%s", pr->message,
+		    more > 0 ? " (and more)" : "");
+	}
+	if (!m.birth_known || !m.expiry_known)
+		return perr(err, ERR_INVAL, path, "mrz",
+		    "the %s date is not printed in full; send the document "
+		    "fields instead", m.birth_known ? "expiry" : "birth");
+	memset(&out, 0, sizeof(out));
+	if (snprintf(out.type, sizeof(out.type), "%s", m.document_code) >=
+	    (int)sizeof(out.type) ||
+	    snprintf(out.issuing_state, sizeof(out.issuing_state), "%s",
+	    m.issuing_state) >= (int)sizeof(out.issuing_state) ||
+	    snprintf(out.number, sizeof(out.number), "%s", m.number) >=
+	    (int)sizeof(out.number) ||
+	    snprintf(out.nationality, sizeof(out.nationality), "%s",
+	    m.nationality) >= (int)sizeof(out.nationality) ||
+	    snprintf(out.surname, sizeof(out.surname), "%s", m.surname) >=
+	    (int)sizeof(out.surname) ||
+	    snprintf(out.given_names, sizeof(out.given_names), "%s",
+	    m.given_names) >= (int)sizeof(out.given_names) ||
+	    date_format_iso(&m.birth, out.birth_date,
+	    sizeof(out.birth_date)) != 0 ||
+	    date_format_iso(&m.expiry, out.expiry_date,
+	    sizeof(out.expiry_date)) != 0)
+		return perr(err, ERR_INVAL, path, "mrz",
+		    "holds a field this protocol cannot carry");
+	out.sex = m.sex;
+	/* The MRZ reader's rules are not this protocol's: check again. */
+	if ((rc = chk_document(&out, path, err)) != 0) {
+		char	why[PROTO_MSG_MAX];
+
+		memcpy(why, err->message, sizeof(why));
+		why[sizeof(why) - 1] = '\0';
+		return perr(err, rc, path, "mrz", "holds a document this "
+		    "protocol cannot carry: %s", why);
+	}
+	*d = out;
+	return 0;
+}
+
 /* Decode the crossing object o into *c, which the caller zeroed. */
 static int
 dec_crossing(json_t *o, const char *path, enum xmode mode,
@@ -1012,7 +1086,7 @@ dec_crossing(json_t *o, const char *path, enum xmode mode,
 	    "direction", "lane", "officer", "outcome", "document", NULL };
 	static const char *const lane_keys[] = { "version", "request_id",
 	    "seq", "recorded_at", "direction", "lane", "officer", "outcome",
-	    "document", NULL };
+	    "document", "mrz", NULL };
 	static const char *const dirs[] = { "entry", "exit" };
 	static const char *const outcomes[] = { "admit", "refuse", "refer" };
 	json_t	*v;
@@ -1058,6 +1132,12 @@ dec_crossing(json_t *o, const char *path, enum xmode mode,
 	    3, "must be \"admit\", \"refuse\" or \"refer\"", &e, err)) != 0)
 		return rc;
 	c->outcome = (enum proto_outcome)e;
+	if (mode == XM_LANE && (v = json_object_get(o, "mrz")) != NULL) {
+		if (json_object_get(o, "document") != NULL)
+			return perr(err, ERR_INVAL, path, "mrz",
+			    "give \"document\" or \"mrz\", not both");
+		return dec_mrz(v, path, &c->doc, err);
+	}
 	if ((rc = dec_get(o, "document", path, 1, &v, err)) != 0)
 		return rc;
 	if (!json_is_object(v))

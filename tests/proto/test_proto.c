@@ -726,6 +726,63 @@ test_lane_request(void **state)
 	free(j2);
 }
 
+/*
+ * A lane may send the scanner's MRZ instead of the document fields. The
+ * specimen is ICAO Doc 9303 Part 4's TD3 passport of Anna Maria Eriksson
+ * (expiry moved to 2032 so that it reads as a future date).
+ */
+#define MRZ_TD3	"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\\n" \
+		"L898902C36UTO7408122F3204153<<<<<<<<<<<<<<04"
+
+static void
+test_lane_request_with_mrz(void **state)
+{
+	struct proto_crossing	c;
+	struct proto_error	e;
+	int			rc;
+
+	(void)state;
+	rc = dec_lane("{\"direction\":\"entry\",\"lane\":2,\"officer\":"
+	    "\"KZ0042\",\"mrz\":\"" MRZ_TD3 "\"}", &c, &e);
+	assert_int_equal(rc, 0);
+	assert_string_equal(c.doc.type, "P");
+	assert_string_equal(c.doc.issuing_state, "UTO");
+	assert_string_equal(c.doc.number, "L898902C3");
+	assert_string_equal(c.doc.nationality, "UTO");
+	assert_string_equal(c.doc.surname, "ERIKSSON");
+	assert_string_equal(c.doc.given_names, "ANNA MARIA");
+	assert_string_equal(c.doc.birth_date, "1974-08-12");
+	assert_int_equal(c.doc.sex, 'F');
+	assert_string_equal(c.doc.expiry_date, "2032-04-15");
+	assert_int_equal(c.lane, 2);
+
+	/* A wrong check digit: the position, not the content. */
+	rc = dec_lane("{\"direction\":\"entry\",\"lane\":2,\"officer\":"
+	    "\"KZ0042\",\"mrz\":\"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+	    "\\nL898902C36UTO7408123F3204153<<<<<<<<<<<<<<04\"}", &c, &e);
+	expect_err(rc, &e, ERR_INVAL, "mrz", "line 2, column 20", "mrz cd");
+	assert_null(strstr(e.message, "ERIKSSON"));
+	rc = dec_lane("{\"direction\":\"entry\",\"lane\":2,\"officer\":"
+	    "\"KZ0042\",\"mrz\":\"" MRZ_TD3 "\",\"document\":{}}", &c, &e);
+	expect_err(rc, &e, ERR_INVAL, "mrz", "not both", "mrz and document");
+	rc = dec_lane("{\"direction\":\"entry\",\"lane\":2,\"officer\":"
+	    "\"KZ0042\",\"mrz\":7}", &c, &e);
+	expect_err(rc, &e, ERR_INVAL, "mrz", "must be a string", "mrz int");
+	rc = dec_lane("{\"direction\":\"entry\",\"lane\":2,\"officer\":"
+	    "\"KZ0042\",\"mrz\":\"\"}", &c, &e);
+	expect_err(rc, &e, ERR_INVAL, "mrz", "1..1024 bytes", "mrz empty");
+	/* Neither: the document is what is missing. */
+	rc = dec_lane("{\"direction\":\"entry\",\"lane\":2,\"officer\":"
+	    "\"KZ0042\"}", &c, &e);
+	expect_err(rc, &e, ERR_INVAL, "document", "required", "no document");
+	/* A stored crossing never carries an MRZ. */
+	rc = dec_crossing("{\"seq\":1,\"recorded_at\":\"2026-11-27T01:02:03.123Z\","
+	    "\"direction\":\"entry\",\"lane\":2,\"officer\":\"KZ0042\","
+	    "\"outcome\":\"admit\",\"mrz\":\"" MRZ_TD3 "\"}", &c, &e);
+	assert_int_equal(rc, ERR_INVAL);
+	assert_non_null(strstr(e.message, "unknown key"));
+}
+
 static void
 test_crossing_round_trip(void **state)
 {
@@ -1702,6 +1759,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crossing_field_bounds),
 		cmocka_unit_test(test_lane_field_bounds),
+		cmocka_unit_test(test_lane_request_with_mrz),
 		cmocka_unit_test(test_name_byte_bounds),
 		cmocka_unit_test(test_malformed_json),
 		cmocka_unit_test(test_no_personal_data_in_errors),
