@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "ckcfg.h"
+#include "ctl.h"
 #include "date.h"
 #include "err.h"
 #include "lane.h"
@@ -45,6 +46,16 @@ static const char ctl_usage_text[] =
 	"  status [--json]      last sequence number, unsent crossings, last\n"
 	"                       push and last error\n"
 	"  record ...           record one crossing (see record --help)\n"
+	"  check ...            the post's verdict on an MRZ read on stdin\n"
+	"                       (see check --help)\n"
+	"  stay calc ...        stay-rule calculator, needs no daemon\n"
+	"                       (see stay --help)\n"
+	"  mrz parse [--json]   read MRZ text on stdin, needs no daemon\n"
+	"  mrz make ...         compose an MRZ (see mrz --help)\n"
+	"  policy check|show    check a stay policy file, or show the rule for\n"
+	"                       a nationality (see policy --help)\n"
+	"  namematch            score watchlist/traveller name pairs (JSON\n"
+	"                       lines on stdin), needs no daemon\n"
 	"\n"
 	"Exit status: 0 done, 1 refused or unreachable, 2 bad arguments.\n";
 
@@ -565,8 +576,17 @@ main(int argc, char *argv[])
 	if (url != NULL && cfgpath != NULL)
 		ctl_die_usage("-u and -c exclude each other");
 	if (optind >= argc)
-		ctl_die_usage("no command given (status or record)");
+		ctl_die_usage("no command given (see --help)");
 	cmd = argv[optind];
+	/* Commands that need no daemon. */
+	if (strcmp(cmd, "stay") == 0)
+		return ctl_stay_main(argc - optind, argv + optind);
+	if (strcmp(cmd, "mrz") == 0)
+		return ctl_mrz_main(argc - optind, argv + optind);
+	if (strcmp(cmd, "policy") == 0)
+		return ctl_policy_main(argc - optind, argv + optind);
+	if (strcmp(cmd, "namematch") == 0)
+		return ctl_namematch_main(argc - optind, argv + optind);
 
 	if (cfgpath != NULL) {
 		ctl_url_from_config(cfgpath, base, sizeof(base));
@@ -594,6 +614,8 @@ main(int argc, char *argv[])
 		rc = ctl_status(base, argc - optind, argv + optind);
 	else if (strcmp(cmd, "record") == 0)
 		rc = ctl_record(base, argc - optind, argv + optind);
+	else if (strcmp(cmd, "check") == 0)
+		rc = ctl_check_main(base, argc - optind, argv + optind);
 	else if (strcmp(cmd, "help") == 0) {
 		fputs(ctl_usage_text, stdout);
 		rc = 0;

@@ -15,10 +15,12 @@
 #include <event2/event.h>
 
 #include "ckcfg.h"
+#include "decide.h"
 #include "err.h"
 #include "lane.h"
 #include "log.h"
 #include "priv.h"
+#include "registry.h"
 #include "replicator.h"
 #include "store.h"
 
@@ -82,6 +84,8 @@ ckd_run(const struct ck_cfg *cfg)
 	struct store		*lst = NULL, *rst = NULL;
 	struct replicator	*rep = NULL;
 	struct lane		*lane = NULL;
+	struct registry		*reg = NULL;
+	struct decide		*dec = NULL;
 	struct event_base	*base = NULL;
 	struct event		*sig[3] = { NULL, NULL, NULL };
 	static const int	 signo[3] = { SIGTERM, SIGINT, SIGHUP };
@@ -113,7 +117,19 @@ ckd_run(const struct ck_cfg *cfg)
 		log_warnx("libevent: cannot create the event base");
 		goto out;
 	}
-	if ((rc = lane_new(&lane, base, cfg, lst, rep)) != 0)
+	/* The lane's registry connection, keyed by the name matcher's
+	 * blocking keys (re-keyed on open if another function keyed it). */
+	if ((rc = registry_open(&reg, cfg->store_path, decide_key,
+	    DECIDE_KEY_NAME)) != 0) {
+		log_warnx("registry %s: cannot open: %s", cfg->store_path,
+		    err_str(rc));
+		goto out;
+	}
+	if ((rc = decide_new(&dec, reg, cfg->post_code, NULL)) != 0) {
+		log_warnx("decide: cannot start: %s", err_str(rc));
+		goto out;
+	}
+	if ((rc = lane_new(&lane, base, cfg, lst, rep, dec)) != 0)
 		goto out;
 	if (priv_drop(&user) != 0)
 		goto out;
@@ -147,6 +163,8 @@ out:
 		(void)event_base_loop(base, EVLOOP_NONBLOCK);
 		event_base_free(base);
 	}
+	decide_free(dec);
+	registry_close(reg);
 	store_close(rst);
 	store_close(lst);
 	curl_global_cleanup();

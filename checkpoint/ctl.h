@@ -10,4 +10,7 @@ int	ctl_stay_main(int argc, char *argv[]);	/* stay calc */
 int	ctl_policy_main(int argc, char *argv[]);	/* policy check | show */
 int	ctl_namematch_main(int argc, char *argv[]);	/* namematch */
 
+/* check: needs the daemon; base is the lane API's URL, no trailing '/'. */
+int	ctl_check_main(const char *base, int argc, char *argv[]);
+
 #endif

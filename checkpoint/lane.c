@@ -1,4 +1,6 @@
-/* lane.c - the lane API: one evhttp server on the post LAN. A crossing is
+/* lane.c - the lane API: one evhttp server on the post LAN. A check is
+ * decided (decide.c) and kept in the store before its verdict is sent. A
+ * crossing is
  * answered 201 only after store_append() has committed it; a retry under
  * the same request_id gets the first receipt again with 200; every error is
  * a JSON error body; log lines carry sequence numbers, never names. */
@@ -12,7 +14,10 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "check.h"
 #include "ckcfg.h"
+#include "date.h"
+#include "decide.h"
 #include "err.h"
 #include "lane.h"
 #include "log.h"
@@ -29,6 +34,9 @@ struct lane {
 	struct evhttp_bound_socket	*sock;
 	struct store			*st;
 	struct replicator		*rep;
+	struct decide			*dec;
+	struct check_verdict		 verdict;	/* one request at a
+							 * time: one thread */
 	char				 post[PROTO_POST_MAX + 1];
 	size_t				 max_body;
 };
@@ -255,6 +263,84 @@ lane_post_crossing(struct lane *l, struct evhttp_request *req)
 }
 
 static void
+lane_post_check(struct lane *l, struct evhttp_request *req)
+{
+	struct evbuffer		*in;
+	struct check_request	 cr;
+	struct check_verdict	*v = &l->verdict;
+	struct proto_error	 perr;
+	const uint8_t		*p;
+	char			*buf, why[96], peer[80];
+	size_t			 len, outlen, i;
+	int			 rc;
+
+	if (l->dec == NULL) {
+		lane_refuse(req, 503, "", "this post cannot decide checks");
+		return;
+	}
+	in = evhttp_request_get_input_buffer(req);
+	len = evbuffer_get_length(in);
+	if (len > l->max_body) {
+		(void)snprintf(why, sizeof(why), "body over %zu bytes",
+		    l->max_body);
+		lane_refuse(req, 413, "", why);
+		return;
+	}
+	p = len > 0 ? evbuffer_pullup(in, -1) : (const uint8_t *)"";
+	if (p == NULL) {
+		lane_refuse(req, 503, "", "out of memory");
+		return;
+	}
+	memset(&perr, 0, sizeof(perr));
+	if ((rc = check_decode_request(&cr, p, len, &perr)) != 0) {
+		lane_refuse(req, 400, perr.field, perr.message[0] != '\0' ?
+		    perr.message : err_str(rc));
+		return;
+	}
+	if ((rc = decide_check(l->dec, &cr, date_now_ms(), v)) != 0) {
+		log_warnx("lane: check cannot be decided: %s", err_str(rc));
+		lane_refuse(req, 503, "", "the registry cannot be read; "
+		    "nothing was decided; try again");
+		return;
+	}
+	/* Kept before it is told: the audit trail holds every verdict a
+	 * lane saw. */
+	if ((rc = store_append_check(l->st, v)) != 0) {
+		lane_refuse(req, 503, "", "the check could not be stored; "
+		    "nothing was decided; try again");
+		return;
+	}
+	if ((buf = malloc(CHECK_VERDICT_MAX)) == NULL) {
+		lane_refuse(req, 503, "", "out of memory");
+		return;
+	}
+	if ((rc = check_encode_verdict(v, buf, CHECK_VERDICT_MAX, &outlen))
+	    != 0) {
+		log_warnx("lane: check %llu: cannot encode the verdict: %s",
+		    (unsigned long long)v->check_id, err_str(rc));
+		free(buf);
+		lane_refuse(req, 503, "", "the verdict cannot be encoded");
+		return;
+	}
+	/* Codes only: no names, no document numbers. */
+	lane_peer(req, peer, sizeof(peer));
+	why[0] = '\0';
+	for (i = 0; i < v->nreasons; i++) {
+		size_t	w = strlen(why);
+
+		if (snprintf(why + w, sizeof(why) - w, "%s%s", w > 0 ? "," :
+		    "", v->reasons[i].code) >= (int)(sizeof(why) - w))
+			break;
+	}
+	log_info("lane %s: check %llu (lane %u, %s): %s %s", peer,
+	    (unsigned long long)v->check_id, (unsigned int)v->lane,
+	    proto_direction_str(v->direction), check_verdict_str(v->verdict),
+	    why);
+	lane_send(req, 200, buf, outlen);
+	free(buf);
+}
+
+static void
 lane_get_status(struct lane *l, struct evhttp_request *req)
 {
 	struct proto_status	st;
@@ -296,7 +382,12 @@ lane_cb(struct evhttp_request *req, void *arg)
 		path = evhttp_uri_get_path(u);
 	if (path == NULL)
 		path = "";
-	if (strcmp(path, "/v1/crossings") == 0) {
+	if (strcmp(path, "/v1/checks") == 0) {
+		if (cmd != EVHTTP_REQ_POST)
+			lane_method_not_allowed(req, "POST");
+		else
+			lane_post_check(l, req);
+	} else if (strcmp(path, "/v1/crossings") == 0) {
 		if (cmd != EVHTTP_REQ_POST)
 			lane_method_not_allowed(req, "POST");
 		else
@@ -312,7 +403,7 @@ lane_cb(struct evhttp_request *req, void *arg)
 
 int
 lane_new(struct lane **out, struct event_base *base, const struct ck_cfg *cfg,
-    struct store *st, struct replicator *rep)
+    struct store *st, struct replicator *rep, struct decide *dec)
 {
 	struct lane	*l;
 	char		 host[256];
@@ -331,6 +422,7 @@ lane_new(struct lane **out, struct event_base *base, const struct ck_cfg *cfg,
 		return ERR_NOMEM;
 	l->st = st;
 	l->rep = rep;
+	l->dec = dec;
 	l->max_body = (size_t)cfg->lane_max_body;
 	(void)snprintf(l->post, sizeof(l->post), "%s", cfg->post_code);
 	if ((l->http = evhttp_new(base)) == NULL) {

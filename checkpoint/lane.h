@@ -1,5 +1,6 @@
 /* lane.h - the lane API of a post (plain HTTP on the post LAN, libevent):
- * POST /v1/crossings records a crossing durably before answering, GET
+ * POST /v1/checks decides a scanned document and keeps the verdict, POST
+ * /v1/crossings records a crossing durably before answering, GET
  * /v1/status tells how far replication has got. */
 #ifndef SHEKARA_LANE_H
 #define SHEKARA_LANE_H
@@ -9,6 +10,7 @@
 #include <event2/event.h>
 
 #include "ckcfg.h"
+#include "decide.h"
 #include "replicator.h"
 #include "store.h"
 
@@ -16,12 +18,14 @@ struct lane;
 
 /*
  * Binds cfg->lane_listen on base and serves from st, kicking rep (may be
- * NULL) after each recorded crossing. st and rep stay the caller's and must
+ * NULL) after each recorded crossing, deciding checks with dec (NULL:
+ * POST /v1/checks answers 503). st, rep and dec stay the caller's and must
  * outlive the lane. ERR_IO if the address cannot be bound (logged),
  * ERR_INVAL if it does not parse.
  */
 int	lane_new(struct lane **out, struct event_base *base,
-	    const struct ck_cfg *cfg, struct store *st, struct replicator *rep);
+	    const struct ck_cfg *cfg, struct store *st, struct replicator *rep,
+	    struct decide *dec);
 void	lane_free(struct lane *l);
 
 /* "host:port" or "[v6]:port" into host (brackets removed) and port. */

@@ -31,6 +31,8 @@ enum store_stmt {
 	ST_UNSENT,
 	ST_META_GET,
 	ST_META_PUT,
+	ST_MAX_CHECK,
+	ST_INSERT_CHECK,
 	ST_COUNT
 };
 
@@ -52,6 +54,10 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[ST_META_PUT] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	[ST_MAX_CHECK] = "SELECT coalesce(max(id), 0) FROM checks",
+	[ST_INSERT_CHECK] = "INSERT INTO checks(id, decided_at, direction, "
+	    "lane, officer, verdict, feed_version, policy_version, payload) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 };
 
 static const char store_schema[] =
@@ -67,7 +73,18 @@ static const char store_schema[] =
 	"CREATE INDEX IF NOT EXISTS journal_unsent ON journal(seq)"
 	"  WHERE sent_at IS NULL;"
 	"CREATE UNIQUE INDEX IF NOT EXISTS journal_request_id"
-	"  ON journal(request_id);";
+	"  ON journal(request_id);"
+	/* Lane checks and their verdicts, for the audit trail. */
+	"CREATE TABLE IF NOT EXISTS checks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  decided_at INTEGER NOT NULL,"
+	"  direction TEXT NOT NULL,"
+	"  lane INTEGER NOT NULL,"
+	"  officer TEXT NOT NULL,"
+	"  verdict TEXT NOT NULL,"
+	"  feed_version INTEGER NOT NULL,"
+	"  policy_version TEXT,"		/* NULL: no policy */
+	"  payload TEXT NOT NULL);";
 
 struct store {
 	sqlite3		*db;
@@ -490,6 +507,64 @@ store_append(struct store *s, struct proto_crossing *c, int *replayed)
 
 fail:
 	store_rollback(s);
+	return rc;
+}
+
+int
+store_append_check(struct store *s, struct check_verdict *v)
+{
+	sqlite3_stmt	*st = s->st[ST_INSERT_CHECK];
+	char		*buf;
+	size_t		 len;
+	int64_t		 last;
+	int		 rc;
+
+	v->check_id = 0;
+	if ((buf = malloc(CHECK_VERDICT_MAX)) == NULL)
+		return ERR_NOMEM;
+	if ((rc = store_exec(s, ST_BEGIN_IMM)) != 0) {
+		free(buf);
+		return rc;
+	}
+	if ((rc = store_int(s, ST_MAX_CHECK, &last)) != 0)
+		goto fail;
+	v->check_id = (uint64_t)last + 1;
+	if ((rc = check_encode_verdict(v, buf, CHECK_VERDICT_MAX, &len))
+	    != 0)
+		goto fail;
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)v->check_id)
+	    != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, v->decided_at) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, proto_direction_str(v->direction), -1,
+	    SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, v->lane) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 5, v->officer, -1, SQLITE_STATIC)
+	    != SQLITE_OK ||
+	    sqlite3_bind_text(st, 6, check_verdict_str(v->verdict), -1,
+	    SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 7, (sqlite3_int64)v->feed_version)
+	    != SQLITE_OK ||
+	    (v->policy_version[0] != '\0' ? sqlite3_bind_text(st, 8,
+	    v->policy_version, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 8))
+	    != SQLITE_OK ||
+	    sqlite3_bind_text(st, 9, buf, (int)len, SQLITE_STATIC)
+	    != SQLITE_OK) {
+		store_dberr(s, "bind check");
+		sqlite3_clear_bindings(st);
+		rc = ERR_DB;
+		goto fail;
+	}
+	if ((rc = store_exec(s, ST_INSERT_CHECK)) != 0)
+		goto fail;
+	if ((rc = store_exec(s, ST_COMMIT)) != 0)
+		goto fail;
+	free(buf);
+	return 0;
+
+fail:
+	store_rollback(s);
+	v->check_id = 0;
+	free(buf);
 	return rc;
 }
 

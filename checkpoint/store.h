@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "check.h"
 #include "proto.h"
 
 #define STORE_SCHEMA_VERSION	1
@@ -58,6 +59,15 @@ void	store_close(struct store *s);
  * not validate, ERR_CONFLICT as above, ERR_DB if SQLite fails.
  */
 int	store_append(struct store *s, struct proto_crossing *c, int *replayed);
+
+/*
+ * Keeps a lane check and its verdict for the audit trail: in one
+ * transaction gives it the next check id (last + 1, from 1), sets
+ * v->check_id, and stores check_encode_verdict() of it with its time,
+ * verdict, feed and policy versions in the checks table. Returns 0 once
+ * durable; on failure v->check_id is 0. ERR_INVAL, ERR_DB.
+ */
+int	store_append_check(struct store *s, struct check_verdict *v);
 
 /* Up to max unsent crossings in sequence order. out is reset first. */
 int	store_fetch_unsent(struct store *s, size_t max,
