@@ -108,7 +108,7 @@ asan:
 	$(MAKE) BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" unit check-configs
 
 fuzz:
-	@bash tests/fuzz/run.sh $(or $(FUZZ_SECONDS),30)
+	@bash tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60)
 
 demo: deps
 	$(MAKE) all

@@ -73,4 +73,49 @@ printf 'version: 1\nbogus: 2\n' >/tmp/cli-pol.$$.yaml
 expect_status "policy check names the unknown key and line" 1 \
     "cli-pol.$$.yaml:2: unknown key \"bogus\"" "$CTL" policy check /tmp/cli-pol.$$.yaml
 rm -f /tmp/cli-pol.$$.yaml
+
+# mrz parse: the Doc 9303 Part 4 TD3 specimen, then a group of one line.
+out=$(printf 'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10\n\nONE LINE\n' |
+    "$CTL" mrz parse --json) || fail "mrz parse exit status"
+[ "$(printf '%s\n' "$out" | wc -l)" = 2 ] || fail "mrz parse: want one line per document"
+first=$(printf '%s\n' "$out" | sed -n 1p)
+for kv in '"format":"TD3"' '"document_number":"L898902C3"' '"birth_date":"740812"' \
+    '"surname":"ERIKSSON"' '"given_names":"ANNA MARIA"' '"optional_data":"ZE184226B"' \
+    '"sex":"F"' '"valid":true' '"errors":[]'; do
+	grep -qF "$kv" <<<"$first" || fail "mrz parse: $kv missing in $first"
+done
+second=$(printf '%s\n' "$out" | sed -n 2p)
+grep -qF '"format":null' <<<"$second" && grep -qF '"valid":false' <<<"$second" ||
+	fail "mrz parse: a one-line group is not format null, invalid: $second"
+ok "mrz parse --json (TD3 specimen, a group that fits no format)"
+bad=$(printf 'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408123F1204159ZE184226B<<<<<10\n' |
+    "$CTL" mrz parse --json)
+grep -qF '"valid":false' <<<"$bad" && grep -qF '"field":"birth_date"' <<<"$bad" ||
+	fail "mrz parse: a wrong birth date check digit is not reported: $bad"
+ok "mrz parse reports a wrong check digit on its field"
+# mrz make, then parse: the same document back.
+made=$("$CTL" mrz make --format TD1 --issuing-state UTO --surname ERIKSSON \
+    --given-names "ANNA MARIA" --number D23145890123 --nationality UTO \
+    --birth-date 1974-08-12 --sex F --expiry-date 2031-04-15) || fail "mrz make"
+back=$(printf '%s\n' "$made" | "$CTL" mrz parse --json)
+for kv in '"format":"TD1"' '"document_number":"D23145890123"' '"valid":true'; do
+	grep -qF "$kv" <<<"$back" || fail "mrz make/parse: $kv missing in $back"
+done
+ok "mrz make then parse gives the document back (a long TD1 number)"
+expect_status "mrz make: bad sex" 2 'sex' "$CTL" mrz make --format TD3 \
+    --issuing-state UTO --surname A --number X1 --nationality UTO \
+    --birth-date 1974-08-12 --sex Q --expiry-date 2031-04-15
+
+# namematch: a Cyrillic watchlist entry against its MRZ form, and a relative.
+nm=$(printf '%s\n' \
+    '{"id":"a","watchlist":{"surname":"Жумабаев","given_names":"Ерлан","birth_date":"1985-03-14","nationality":"KAZ"},"traveller":{"surname":"ZHUMABAEV","given_names":"ERLAN","birth_date":"1985-03-14","nationality":"KAZ"}}' \
+    '{"id":"b","watchlist":{"surname":"Жумабаев","given_names":"Ерлан","birth_date":"1985","nationality":"KAZ"},"traveller":{"surname":"ZHUMABAEVA","given_names":"ERLAN","birth_date":"1985-03-14","nationality":"KAZ"}}' |
+    "$CTL" namematch) || fail "namematch exit status"
+grep -q '"id":"a".*"match":true' <<<"$nm" || fail "namematch: Cyrillic vs MRZ not matched: $nm"
+grep -q '"id":"b".*"match":false' <<<"$nm" || fail "namematch: gender form matched: $nm"
+ok "namematch (Cyrillic against the MRZ, a gender form apart)"
+rc=0
+printf '{"id":"x"}\n' | "$CTL" namematch >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "namematch: a bad line exits $rc, want 2"
+ok "namematch: a bad line exits 2"
 echo "PASS"
