@@ -1,12 +1,14 @@
 /* checkpointctl.c - the lane and supervisor client of a post's checkpointd:
  * "status" shows how far replication has got, "record" records a crossing.
  * Speaks the lane API over HTTP (libcurl) through proto/. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <curl/curl.h>
 
@@ -76,6 +78,7 @@ static const char ctl_record_text[] =
 	"           --nationality KAZ --surname S [--given-names G]\n"
 	"           --birth-date YYYY-MM-DD --sex M|F|X\n"
 	"           --expiry-date YYYY-MM-DD [--outcome admit|refuse|refer]\n"
+	"           [--check-id N] [--reason TEXT]\n"
 	"\n"
 	"Records one crossing and prints \"recorded seq N\" once the post has\n"
 	"stored it durably. Names as in the document's MRZ, upper case.\n"
@@ -93,7 +96,15 @@ static const char ctl_record_text[] =
 	"  --sex                M, F or X\n"
 	"  --expiry-date        YYYY-MM-DD\n"
 	"  --outcome            admit (default), refuse or refer\n"
-	"  -h, --help           show this help\n";
+	"  --check-id N         the check_id of the verdict this crossing\n"
+	"                       records the decision on (checkpointctl check)\n"
+	"  --reason TEXT        why (1..500 bytes); required to admit\n"
+	"                       against a \"deny\" verdict\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"Each request carries a fresh random request_id; if the post cannot\n"
+	"be reached the same request is sent once more, and a post that had\n"
+	"recorded it answers with the first receipt.\n";
 
 static void
 ctl_die_usage(const char *fmt, ...)
@@ -187,11 +198,13 @@ ctl_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* One request to the lane API; exits 1 if checkpointd cannot be reached.
- * body NULL means GET. Returns the HTTP status; the answer is in ans. */
+/* One request to the lane API; exits 1 if checkpointd cannot be reached,
+ * unless may_fail: then a transport error (not a bad URL) is said on
+ * standard error and -1 returned. body NULL means GET. Returns the HTTP
+ * status; the answer is in ans. */
 static long
 ctl_request(const char *base, const char *path, const char *body,
-    size_t bodylen, struct ctl_buf *ans)
+    size_t bodylen, struct ctl_buf *ans, int may_fail)
 {
 	CURL			*curl;
 	struct curl_slist	*hdrs = NULL;
@@ -240,6 +253,17 @@ ctl_request(const char *base, const char *path, const char *body,
 			ctl_die_usage("bad URL \"%s\": %s", base,
 			    errbuf[0] != '\0' ? errbuf :
 			    curl_easy_strerror(cc));
+		if (may_fail) {
+			fprintf(stderr, "checkpointctl: %s: %s\n", base,
+			    errbuf[0] != '\0' ? errbuf :
+			    curl_easy_strerror(cc));
+			curl_slist_free_all(hdrs);
+			curl_easy_cleanup(curl);
+			free(ans->p);
+			ans->p = NULL;
+			ans->len = 0;
+			return -1;
+		}
 		ctl_die("cannot reach checkpointd at %s: %s", base,
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
 	}
@@ -311,7 +335,7 @@ ctl_status(const char *base, int argc, char *argv[])
 		ctl_die_usage("status: unexpected argument \"%s\"",
 		    argv[optind]);
 
-	status = ctl_request(base, "/v1/status", NULL, 0, &ans);
+	status = ctl_request(base, "/v1/status", NULL, 0, &ans, 0);
 	if (status != 200)
 		ctl_die_answer(status, &ans);
 	if (json) {
@@ -347,7 +371,7 @@ ctl_status(const char *base, int argc, char *argv[])
 enum ctl_rec_opt {
 	RO_DIRECTION = 1, RO_LANE, RO_OFFICER, RO_DOCTYPE, RO_ISSUING,
 	RO_NUMBER, RO_NATIONALITY, RO_SURNAME, RO_GIVEN, RO_BIRTH, RO_SEX,
-	RO_EXPIRY, RO_OUTCOME, RO_COUNT
+	RO_EXPIRY, RO_OUTCOME, RO_CHECK_ID, RO_REASON, RO_COUNT
 };
 
 /* Option names by enum, and the crossing field each one fills. */
@@ -369,6 +393,8 @@ static const struct {
 	[RO_SEX] = { "sex", "document.sex", 1 },
 	[RO_EXPIRY] = { "expiry-date", "document.expiry_date", 1 },
 	[RO_OUTCOME] = { "outcome", "outcome", 0 },
+	[RO_CHECK_ID] = { "check-id", "check_id", 0 },
+	[RO_REASON] = { "reason", "reason", 0 },
 };
 
 static void
@@ -380,6 +406,26 @@ ctl_set_str(char *dst, size_t dstsz, const char *val, int which)
 	if (n < 0 || (size_t)n >= dstsz)
 		ctl_die_usage("--%s is longer than %zu bytes",
 		    ctl_rec[which].opt, dstsz - 1);
+}
+
+/* "ctl-" and 16 random bytes in hex: a fresh idempotency key. */
+static void
+ctl_request_id(char *buf, size_t bufsz)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 r[16];
+	size_t			 i;
+
+	if (bufsz < 4 + 2 * sizeof(r) + 1)
+		ctl_die("request id buffer too small");
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		ctl_die("cannot read random bytes: %s", strerror(errno));
+	memcpy(buf, "ctl-", 4);
+	for (i = 0; i < sizeof(r); i++) {
+		buf[4 + 2 * i] = hex[r[i] >> 4];
+		buf[5 + 2 * i] = hex[r[i] & 0x0f];
+	}
+	buf[4 + 2 * sizeof(r)] = '\0';
 }
 
 static int
@@ -400,6 +446,8 @@ ctl_record(const char *base, int argc, char *argv[])
 		{ "sex",	   required_argument, NULL, RO_SEX },
 		{ "expiry-date",   required_argument, NULL, RO_EXPIRY },
 		{ "outcome",	   required_argument, NULL, RO_OUTCOME },
+		{ "check-id",	   required_argument, NULL, RO_CHECK_ID },
+		{ "reason",	   required_argument, NULL, RO_REASON },
 		{ "help",	   no_argument,	      NULL, 'h' },
 		{ NULL,		   0,		      NULL, 0 }
 	};
@@ -410,6 +458,7 @@ ctl_record(const char *base, int argc, char *argv[])
 	char			 body[4096], ob[8], *end;
 	int			 seen[RO_COUNT];
 	size_t			 bodylen;
+	unsigned long long	 ull;
 	long			 status, v;
 	int			 ch, i;
 
@@ -502,6 +551,21 @@ ctl_record(const char *base, int argc, char *argv[])
 				ctl_die_usage("--outcome must be admit, "
 				    "refuse or refer, got \"%s\"", optarg);
 			break;
+		case RO_CHECK_ID:
+			errno = 0;
+			ull = strtoull(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    optarg[0] < '1' || optarg[0] > '9' ||
+			    ull > PROTO_CHECK_ID_MAX)
+				ctl_die_usage("--check-id must be the check_id "
+				    "of a verdict, 1..%llu, got \"%s\"",
+				    (unsigned long long)PROTO_CHECK_ID_MAX,
+				    optarg);
+			c.check_id = (uint64_t)ull;
+			break;
+		case RO_REASON:
+			ctl_set_str(c.reason, sizeof(c.reason), optarg, ch);
+			break;
 		}
 	}
 	if (optind < argc)
@@ -521,11 +585,20 @@ ctl_record(const char *base, int argc, char *argv[])
 				    perr.message);
 		ctl_die_usage("%s: %s", perr.field, perr.message);
 	}
+	/* An idempotency key: a retry of a request whose answer was lost
+	 * gets the first receipt, never a second record. */
+	ctl_request_id(c.request_id, sizeof(c.request_id));
 	if (proto_encode_crossing(&c, body, sizeof(body), &bodylen) != 0)
 		ctl_die_usage("the crossing cannot be encoded");
 
-	status = ctl_request(base, "/v1/crossings", body, bodylen, &ans);
-	if (status != 201)
+	status = ctl_request(base, "/v1/crossings", body, bodylen, &ans, 1);
+	if (status < 0) {
+		fprintf(stderr, "checkpointctl: retrying once with the same "
+		    "request_id\n");
+		status = ctl_request(base, "/v1/crossings", body, bodylen,
+		    &ans, 0);
+	}
+	if (status != 201 && status != 200)
 		ctl_die_answer(status, &ans);
 	memset(&perr, 0, sizeof(perr));
 	if (proto_decode_receipt(&rcpt, (const uint8_t *)ans.p, ans.len,

@@ -1,9 +1,10 @@
 /* lane.c - the lane API: one evhttp server on the post LAN. A check is
  * decided (decide.c) and kept in the store before its verdict is sent. A
- * crossing is
- * answered 201 only after store_append() has committed it; a retry under
- * the same request_id gets the first receipt again with 200; every error is
- * a JSON error body; log lines carry sequence numbers, never names. */
+ * crossing, with the check it was recorded for and the officer's reason,
+ * is answered 201 only after store_record() has committed it; a retry
+ * under the same request_id gets the first receipt again with 200; every
+ * error is a JSON error body; log lines carry sequence numbers, never
+ * names. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,13 +220,15 @@ lane_post_crossing(struct lane *l, struct evhttp_request *req)
 		    perr.message : err_str(rc));
 		return;
 	}
-	if ((rc = store_append(l->st, &c, &replayed)) != 0) {
+	memset(&perr, 0, sizeof(perr));
+	if ((rc = store_record(l->st, &c, &replayed, &perr)) != 0) {
 		if (rc == ERR_INVAL)
-			lane_refuse(req, 400, "", "the crossing is not valid");
-		else if (rc == ERR_CONFLICT)
-			lane_refuse(req, 409, "request_id", "was already used "
-			    "for a different crossing; nothing was recorded; "
-			    "a new crossing needs a new request_id");
+			lane_refuse(req, 400, perr.field, perr.message[0] !=
+			    '\0' ? perr.message : "the crossing is not valid");
+		else if (rc == ERR_CONFLICT || rc == ERR_NOTFOUND)
+			lane_refuse(req, 409, perr.field, perr.message[0] !=
+			    '\0' ? perr.message : "conflicts with what the "
+			    "post holds; nothing was recorded");
 		else
 			lane_refuse(req, 503, "", "the crossing could not be "
 			    "stored and is not recorded; try again");
@@ -243,11 +246,17 @@ lane_post_crossing(struct lane *l, struct evhttp_request *req)
 	if (replayed)
 		log_info("lane %s: replayed seq %llu", peer,
 		    (unsigned long long)c.seq);
-	else
-		log_info("lane %s: recorded seq %llu (lane %u, %s, %s)", peer,
-		    (unsigned long long)c.seq, (unsigned int)c.lane,
+	else {
+		why[0] = '\0';
+		if (c.check_id != 0)
+			(void)snprintf(why, sizeof(why), ", check %llu",
+			    (unsigned long long)c.check_id);
+		log_info("lane %s: recorded seq %llu (lane %u, %s, %s%s%s)",
+		    peer, (unsigned long long)c.seq, (unsigned int)c.lane,
 		    proto_direction_str(c.direction),
-		    proto_outcome_str(c.outcome));
+		    proto_outcome_str(c.outcome), why,
+		    c.reason[0] != '\0' ? ", with a reason" : "");
+	}
 	if ((rc = proto_encode_receipt(&rcpt, buf, sizeof(buf), &outlen))
 	    != 0) {
 		/* Cannot happen with a valid post code; the crossing stands. */

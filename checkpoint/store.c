@@ -3,6 +3,7 @@
  * transactions, and with WAL + synchronous=FULL a COMMIT that returns is on
  * disk. A lane's request id is looked up and inserted in the same
  * transaction, so one key never records two crossings. */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "check.h"
 #include "date.h"
 #include "err.h"
 #include "log.h"
@@ -33,6 +35,10 @@ enum store_stmt {
 	ST_META_PUT,
 	ST_MAX_CHECK,
 	ST_INSERT_CHECK,
+	ST_CHECK_GET,
+	ST_LINK_BY_CHECK,
+	ST_LINK_BY_SEQ,
+	ST_LINK_INSERT,
 	ST_COUNT
 };
 
@@ -58,6 +64,14 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_INSERT_CHECK] = "INSERT INTO checks(id, decided_at, direction, "
 	    "lane, officer, verdict, feed_version, policy_version, payload) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_CHECK_GET] = "SELECT direction, verdict, payload FROM checks "
+	    "WHERE id = ?1",
+	[ST_LINK_BY_CHECK] = "SELECT seq FROM crossing_checks "
+	    "WHERE check_id = ?1",
+	[ST_LINK_BY_SEQ] = "SELECT check_id, verdict, outcome, reason "
+	    "FROM crossing_checks WHERE seq = ?1",
+	[ST_LINK_INSERT] = "INSERT INTO crossing_checks(seq, check_id, "
+	    "verdict, outcome, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 static const char store_schema[] =
@@ -84,7 +98,16 @@ static const char store_schema[] =
 	"  verdict TEXT NOT NULL,"
 	"  feed_version INTEGER NOT NULL,"
 	"  policy_version TEXT,"		/* NULL: no policy */
-	"  payload TEXT NOT NULL);";
+	"  payload TEXT NOT NULL);"
+	/* The officer's decision on a check: which check a crossing was
+	 * recorded for, and why (lane form only; never sent). One check is
+	 * one crossing. */
+	"CREATE TABLE IF NOT EXISTS crossing_checks ("
+	"  seq INTEGER PRIMARY KEY REFERENCES journal(seq),"
+	"  check_id INTEGER UNIQUE REFERENCES checks(id),"	/* NULL: none */
+	"  verdict TEXT,"			/* the check's; NULL: none */
+	"  outcome TEXT NOT NULL,"
+	"  reason TEXT);";			/* NULL: none given */
 
 struct store {
 	sqlite3		*db;
@@ -433,10 +456,230 @@ store_find_reqid(struct store *s, const struct proto_crossing *rec,
 	return rc;
 }
 
+/* Fills *err (may be NULL) and returns rc. */
+static int
+store_err(struct proto_error *err, int rc, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+store_err(struct proto_error *err, int rc, const char *field,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err == NULL)
+		return rc;
+	/* Ours and short; a cut message still reads. */
+	(void)snprintf(err->field, sizeof(err->field), "%s", field);
+	va_start(ap, fmt);
+	if (vsnprintf(err->message, sizeof(err->message), fmt, ap) < 0)
+		err->message[0] = '\0';
+	va_end(ap);
+	return rc;
+}
+
+/*
+ * The link recorded for seq, inside the caller's transaction:
+ * ERR_NOTFOUND if none.
+ */
+static int
+store_get_link(struct store *s, uint64_t seq, struct store_link *out)
+{
+	sqlite3_stmt		*st = s->st[ST_LINK_BY_SEQ];
+	struct store_link	 l;
+	const unsigned char	*t;
+	int			 rc;
+
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)seq) != SQLITE_OK) {
+		store_dberr(s, "bind link seq");
+		sqlite3_clear_bindings(st);
+		return ERR_DB;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = ERR_NOTFOUND;
+	} else if (rc != SQLITE_ROW) {
+		store_dberr(s, "find link");
+		rc = ERR_DB;
+	} else {
+		memset(&l, 0, sizeof(l));
+		l.seq = seq;
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			l.check_id = (uint64_t)sqlite3_column_int64(st, 0);
+		t = sqlite3_column_text(st, 1);
+		if (t != NULL && strcmp((const char *)t, "clear") == 0)
+			l.verdict = CHECK_CLEAR;
+		else if (t != NULL && strcmp((const char *)t, "refer") == 0)
+			l.verdict = CHECK_REFER;
+		else if (t != NULL && strcmp((const char *)t, "deny") == 0)
+			l.verdict = CHECK_DENY;
+		t = sqlite3_column_text(st, 2);
+		l.outcome = PROTO_ADMIT;
+		if (t != NULL && strcmp((const char *)t, "refuse") == 0)
+			l.outcome = PROTO_REFUSE;
+		else if (t != NULL && strcmp((const char *)t, "refer") == 0)
+			l.outcome = PROTO_REFER;
+		t = sqlite3_column_text(st, 3);
+		if (t != NULL)
+			(void)snprintf(l.reason, sizeof(l.reason), "%s",
+			    (const char *)t);
+		*out = l;
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/*
+ * Checks rec->check_id against the checks table inside the caller's
+ * transaction and sets *verdict to the check's verdict: the check must
+ * exist, be of the same direction, have read the same document (when it
+ * read one), and not be recorded for another crossing; admitting against
+ * a deny needs a reason.
+ */
+static int
+store_check_link(struct store *s, const struct proto_crossing *rec,
+    enum check_verdict_kind *verdict, struct proto_error *err)
+{
+	sqlite3_stmt		*st = s->st[ST_CHECK_GET];
+	struct check_verdict	*v = NULL;
+	struct proto_error	 perr;
+	const unsigned char	*dir, *p;
+	int64_t			 other = 0;
+	size_t			 n;
+	int			 rc;
+
+	if (rec->check_id > (uint64_t)INT64_MAX)
+		return store_err(err, ERR_INVAL, "check_id", "is out of range");
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)rec->check_id)
+	    != SQLITE_OK) {
+		store_dberr(s, "bind check id");
+		sqlite3_clear_bindings(st);
+		return ERR_DB;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = store_err(err, ERR_NOTFOUND, "check_id",
+		    "names no check made at this post");
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		store_dberr(s, "find check");
+		rc = ERR_DB;
+		goto out;
+	}
+	dir = sqlite3_column_text(st, 0);
+	p = sqlite3_column_text(st, 2);
+	n = (size_t)sqlite3_column_bytes(st, 2);
+	if (dir == NULL || p == NULL) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	if (strcmp((const char *)dir, proto_direction_str(rec->direction))
+	    != 0) {
+		rc = store_err(err, ERR_CONFLICT, "check_id",
+		    "is a check of an %s, not of this %s", (const char *)dir,
+		    proto_direction_str(rec->direction));
+		goto out;
+	}
+	if ((v = malloc(sizeof(*v))) == NULL) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	if ((rc = check_decode_verdict(v, p, n, &perr)) != 0) {
+		/* Only this store writes verdicts: it is damaged. */
+		log_warnx("store %s: check %llu: stored verdict does not "
+		    "decode: %s: %s", s->path,
+		    (unsigned long long)rec->check_id, perr.field,
+		    perr.message);
+		rc = ERR_DB;
+		goto out;
+	}
+	if (v->has_document && (strcmp(v->doc.issuing_state,
+	    rec->doc.issuing_state) != 0 || strcmp(v->doc.number,
+	    rec->doc.number) != 0)) {
+		rc = store_err(err, ERR_CONFLICT, "check_id",
+		    "is a check of another document");
+		goto out;
+	}
+	*verdict = v->verdict;
+	sqlite3_reset(st);
+	st = s->st[ST_LINK_BY_CHECK];
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)rec->check_id)
+	    != SQLITE_OK) {
+		store_dberr(s, "bind check id");
+		rc = ERR_DB;
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		other = sqlite3_column_int64(st, 0);
+		rc = store_err(err, ERR_CONFLICT, "check_id",
+		    "is already recorded as crossing %lld; a check is "
+		    "recorded once", (long long)other);
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_dberr(s, "find link by check");
+		rc = ERR_DB;
+		goto out;
+	}
+	rc = 0;
+	if (v->verdict == CHECK_DENY && rec->outcome == PROTO_ADMIT &&
+	    rec->reason[0] == '\0')
+		rc = store_err(err, ERR_INVAL, "reason",
+		    "is required to admit against a \"deny\" verdict: say "
+		    "why (1..500 bytes)");
+out:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	free(v);
+	return rc;
+}
+
+static int
+store_insert_link(struct store *s, const struct proto_crossing *rec,
+    enum check_verdict_kind verdict)
+{
+	sqlite3_stmt	*st = s->st[ST_LINK_INSERT];
+	int		 b;
+
+	b = sqlite3_bind_int64(st, 1, (sqlite3_int64)rec->seq);
+	if (b == SQLITE_OK)
+		b = rec->check_id != 0 ? sqlite3_bind_int64(st, 2,
+		    (sqlite3_int64)rec->check_id) : sqlite3_bind_null(st, 2);
+	if (b == SQLITE_OK)
+		b = verdict != 0 ? sqlite3_bind_text(st, 3,
+		    check_verdict_str(verdict), -1, SQLITE_STATIC) :
+		    sqlite3_bind_null(st, 3);
+	if (b == SQLITE_OK)
+		b = sqlite3_bind_text(st, 4, proto_outcome_str(rec->outcome),
+		    -1, SQLITE_STATIC);
+	if (b == SQLITE_OK)
+		b = rec->reason[0] != '\0' ? sqlite3_bind_text(st, 5,
+		    rec->reason, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 5);
+	if (b != SQLITE_OK) {
+		store_dberr(s, "bind link");
+		sqlite3_clear_bindings(st);
+		return ERR_DB;
+	}
+	return store_exec(s, ST_LINK_INSERT);
+}
+
 int
 store_append(struct store *s, struct proto_crossing *c, int *replayed)
 {
+	return store_record(s, c, replayed, NULL);
+}
+
+int
+store_record(struct store *s, struct proto_crossing *c, int *replayed,
+    struct proto_error *err)
+{
 	struct proto_crossing	 rec, old;
+	struct store_link	 link;
+	enum check_verdict_kind	 verdict = 0;
 	sqlite3_stmt		*st = s->st[ST_INSERT];
 	char			 buf[STORE_PAYLOAD_MAX];
 	size_t			 len;
@@ -447,19 +690,29 @@ store_append(struct store *s, struct proto_crossing *c, int *replayed)
 	rec = *c;
 	rec.seq = 0;
 	rec.recorded_at = 0;
-	if (!proto_check_crossing(&rec, NULL))
+	if (!proto_check_crossing(&rec, err))
 		return ERR_INVAL;
 	if ((rc = store_exec(s, ST_BEGIN_IMM)) != 0)
 		return rc;
 	if (rec.request_id[0] != '\0') {
 		rc = store_find_reqid(s, &rec, &old);
 		if (rc == 0) {
+			memset(&link, 0, sizeof(link));
+			rc = store_get_link(s, old.seq, &link);
+			if (rc != 0 && rc != ERR_NOTFOUND)
+				goto fail;
 			/* Nothing was written; end the transaction so the
 			 * write lock is not held past the answer. */
 			if ((rc = store_exec(s, ST_COMMIT)) != 0)
 				goto fail;
-			if (!proto_check_same_crossing(&rec, &old))
-				return ERR_CONFLICT;
+			if (!proto_check_same_crossing(&rec, &old) ||
+			    link.check_id != rec.check_id ||
+			    strcmp(link.reason, rec.reason) != 0)
+				return store_err(err, ERR_CONFLICT,
+				    "request_id", "was already used for a "
+				    "different crossing; nothing was "
+				    "recorded; a new crossing needs a new "
+				    "request_id");
 			c->seq = old.seq;
 			c->recorded_at = old.recorded_at;
 			if (replayed != NULL)
@@ -469,6 +722,9 @@ store_append(struct store *s, struct proto_crossing *c, int *replayed)
 		if (rc != ERR_NOTFOUND)
 			goto fail;
 	}
+	if (rec.check_id != 0 &&
+	    (rc = store_check_link(s, &rec, &verdict, err)) != 0)
+		goto fail;
 	if ((rc = store_int(s, ST_MAX_SEQ, &last)) != 0)
 		goto fail;
 	if (last < 0 || last == INT64_MAX) {
@@ -497,6 +753,9 @@ store_append(struct store *s, struct proto_crossing *c, int *replayed)
 	}
 	if ((rc = store_exec(s, ST_INSERT)) != 0)
 		goto fail;
+	if ((rec.check_id != 0 || rec.reason[0] != '\0') &&
+	    (rc = store_insert_link(s, &rec, verdict)) != 0)
+		goto fail;
 	if ((rc = store_exec(s, ST_COMMIT)) != 0)
 		goto fail;
 	c->seq = rec.seq;
@@ -507,6 +766,27 @@ store_append(struct store *s, struct proto_crossing *c, int *replayed)
 
 fail:
 	store_rollback(s);
+	return rc;
+}
+
+int
+store_find_link(struct store *s, uint64_t seq, struct store_link *out)
+{
+	int	rc;
+
+	if (seq > (uint64_t)INT64_MAX)
+		return ERR_NOTFOUND;
+	if ((rc = store_exec(s, ST_BEGIN)) != 0)
+		return rc;
+	rc = store_get_link(s, seq, out);
+	if (rc != 0 && rc != ERR_NOTFOUND) {
+		store_rollback(s);
+		return rc;
+	}
+	if (store_exec(s, ST_COMMIT) != 0) {
+		store_rollback(s);
+		return ERR_DB;
+	}
 	return rc;
 }
 

@@ -27,6 +27,15 @@ struct store_item {
 	size_t		 len;		/* bytes, NUL excluded */
 };
 
+/* The officer's decision on a check, kept beside a crossing. */
+struct store_link {
+	uint64_t		seq;
+	uint64_t		check_id;	/* 0: none */
+	enum check_verdict_kind	verdict;	/* the check's; 0: none */
+	enum proto_outcome	outcome;
+	char			reason[PROTO_REASON_MAX + 1];	/* "": none */
+};
+
 struct store_list {
 	size_t			 n;
 	struct store_item	*items;
@@ -59,6 +68,25 @@ void	store_close(struct store *s);
  * not validate, ERR_CONFLICT as above, ERR_DB if SQLite fails.
  */
 int	store_append(struct store *s, struct proto_crossing *c, int *replayed);
+
+/*
+ * store_append() with the officer's decision: when c->check_id is set, in
+ * the same transaction the check must exist (else ERR_NOTFOUND), be of the
+ * crossing's direction and, if it read a document, of the same issuing
+ * state and number, and not be recorded for another crossing (else
+ * ERR_CONFLICT); admitting against a "deny" needs c->reason (else
+ * ERR_INVAL). c->check_id and c->reason, when either is set, are kept in
+ * crossing_checks beside the crossing with the check's verdict and the
+ * outcome. A replay under the same request_id must carry the same
+ * check_id and reason. *err (may be NULL) names the field ("check_id",
+ * "reason", "request_id", or the crossing's own) and says what is wrong.
+ */
+int	store_record(struct store *s, struct proto_crossing *c, int *replayed,
+	    struct proto_error *err);
+
+/* The decision kept beside crossing seq: ERR_NOTFOUND if none (a
+ * crossing recorded without check_id or reason). */
+int	store_find_link(struct store *s, uint64_t seq, struct store_link *out);
 
 /*
  * Keeps a lane check and its verdict for the audit trail: in one

@@ -297,6 +297,15 @@ chk_reqid(const char *s, size_t len)
 }
 
 static const char *
+chk_reason(const char *s, size_t len)
+{
+	enum text_fault	f;
+
+	f = text_check(s, len, 1, PROTO_REASON_MAX, 1);
+	return text_msg(f, "must be at most 500 bytes");
+}
+
+static const char *
 chk_doctype(const char *s, size_t len)
 {
 	if (len < 1 || len > PROTO_DOCTYPE_MAX || !is_upper(s[0]) ||
@@ -478,6 +487,13 @@ chk_crossing(const struct proto_crossing *c, const char *path,
 	    (rc = chk_member(c->request_id, sizeof(c->request_id), chk_reqid,
 	    path, "request_id", err)) != 0)
 		return rc;
+	if (c->check_id > PROTO_CHECK_ID_MAX)
+		return perr(err, ERR_INVAL, path, "check_id",
+		    "must be 1..9007199254740991");
+	if (strnlen(c->reason, sizeof(c->reason)) > 0 &&
+	    (rc = chk_member(c->reason, sizeof(c->reason), chk_reason,
+	    path, "reason", err)) != 0)
+		return rc;
 	if (snprintf(dpath, sizeof(dpath), "%s%sdocument", path,
 	    path[0] != '\0' ? "." : "") >= (int)sizeof(dpath))
 		return perr(err, ERR_INVAL, path, NULL, "path too long");
@@ -543,6 +559,12 @@ proto_check_post_code(const char *s, size_t len)
 		if (!is_upper(s[i]) && !is_digit(s[i]))
 			return 0;
 	return 1;
+}
+
+int
+proto_check_reason(const char *s, size_t len)
+{
+	return s != NULL && chk_reason(s, len) == NULL;
 }
 
 int
@@ -1085,8 +1107,8 @@ dec_crossing(json_t *o, const char *path, enum xmode mode,
 	static const char *const stored_keys[] = { "seq", "recorded_at",
 	    "direction", "lane", "officer", "outcome", "document", NULL };
 	static const char *const lane_keys[] = { "version", "request_id",
-	    "seq", "recorded_at", "direction", "lane", "officer", "outcome",
-	    "document", "mrz", NULL };
+	    "check_id", "reason", "seq", "recorded_at", "direction", "lane",
+	    "officer", "outcome", "document", "mrz", NULL };
 	static const char *const dirs[] = { "entry", "exit" };
 	static const char *const outcomes[] = { "admit", "refuse", "refer" };
 	json_t	*v;
@@ -1108,6 +1130,15 @@ dec_crossing(json_t *o, const char *path, enum xmode mode,
 			    "assigns it");
 		if ((rc = dec_str(o, "request_id", path, 0, chk_reqid,
 		    c->request_id, sizeof(c->request_id), err)) != 0)
+			return rc;
+		if (json_object_get(o, "check_id") != NULL) {
+			if ((rc = dec_int(o, "check_id", path, 1, SEQ_MAX, &x,
+			    err)) != 0)
+				return rc;
+			c->check_id = (uint64_t)x;
+		}
+		if ((rc = dec_str(o, "reason", path, 0, chk_reason,
+		    c->reason, sizeof(c->reason), err)) != 0)
 			return rc;
 	} else {
 		if ((rc = dec_int(o, "seq", path, 1, SEQ_MAX, &x, err)) != 0)
@@ -1473,8 +1504,15 @@ enc_crossing(const struct proto_crossing *c)
 	if (c->seq != 0) {
 		bad |= enc_set(o, "seq", json_integer((json_int_t)c->seq));
 		bad |= enc_time(o, "recorded_at", c->recorded_at);
-	} else if (c->request_id[0] != '\0')
-		bad |= enc_str(o, "request_id", c->request_id);
+	} else {
+		if (c->request_id[0] != '\0')
+			bad |= enc_str(o, "request_id", c->request_id);
+		if (c->check_id != 0)
+			bad |= enc_set(o, "check_id",
+			    json_integer((json_int_t)c->check_id));
+		if (c->reason[0] != '\0')
+			bad |= enc_str(o, "reason", c->reason);
+	}
 	bad |= enc_str(o, "direction", proto_direction_str(c->direction));
 	bad |= enc_set(o, "lane", json_integer(c->lane));
 	bad |= enc_str(o, "officer", c->officer);

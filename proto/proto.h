@@ -22,6 +22,9 @@
 #define PROTO_FIELD_MAX		64	/* error field path bytes */
 #define PROTO_REQID_MIN		8	/* lane request id: */
 #define PROTO_REQID_MAX		64	/* [A-Za-z0-9._:-]{8,64} */
+#define PROTO_REASON_MAX	500	/* officer's reason: UTF-8 bytes, no
+					 * control characters */
+#define PROTO_CHECK_ID_MAX	UINT64_C(9007199254740991)	/* 2^53-1 */
 
 enum proto_direction {
 	PROTO_ENTRY = 1,	/* "entry" */
@@ -60,6 +63,12 @@ struct proto_document {
  * gets the first receipt instead of a second record. It exists only in the
  * lane form: a stored or batched crossing never carries it, and its
  * decoders refuse it as an unknown key.
+ * The lane form may also carry the officer's decision on a check:
+ * "check_id" (the id of the verdict POST /v1/checks returned, 1..2^53-1)
+ * and "reason" (why, 1..500 bytes of UTF-8 without control characters;
+ * required by the post to admit against a "deny"). Like request_id they
+ * are lane form only: the post keeps them beside the crossing (its
+ * crossing_checks table), never in the stored or batched form.
  */
 struct proto_crossing {
 	uint64_t		seq;		/* 1.. ; 0 before the post assigns */
@@ -70,6 +79,9 @@ struct proto_crossing {
 	enum proto_outcome	outcome;
 	struct proto_document	doc;
 	char			request_id[PROTO_REQID_MAX + 1];
+						/* "" = none; lane form only */
+	uint64_t		check_id;	/* 0 = none; lane form only */
+	char			reason[PROTO_REASON_MAX + 1];
 						/* "" = none; lane form only */
 };
 
@@ -119,8 +131,9 @@ struct proto_status {
  * Encoders: write compact JSON (no NUL) into buf, set *outlen; ERR_TOOBIG if
  * bufsz is too small, ERR_INVAL if the struct itself holds an invalid value
  * (the encoder validates what it writes). A crossing with seq == 0 is
- * written in the lane form, with "request_id" when it is not ""; with seq
- * set, in the stored form, which leaves request_id out (it is still checked).
+ * written in the lane form, with "request_id", "check_id" and "reason" when
+ * they are set; with seq set, in the stored form, which leaves those out
+ * (they are still checked).
  */
 int	proto_encode_crossing(const struct proto_crossing *c, char *buf,
 	    size_t bufsz, size_t *outlen);
@@ -163,11 +176,15 @@ int	proto_decode_error(int *status, struct proto_error *out,
 /* Field validation shared by the decoders and the daemons: 1 if valid. */
 int	proto_check_post_code(const char *s, size_t len);
 int	proto_check_request_id(const char *s, size_t len);
+/* The officer's reason: 1..PROTO_REASON_MAX bytes of UTF-8, no control
+ * characters, not blank. */
+int	proto_check_reason(const char *s, size_t len);
 int	proto_check_crossing(const struct proto_crossing *c,
 	    struct proto_error *err);
 /* 1 if a and b record the same crossing: every field is equal but seq,
- * recorded_at and request_id, which name a record rather than describe it.
- * Strings compare up to their NUL. */
+ * recorded_at and request_id, which name a record rather than describe it,
+ * and check_id and reason, which the stored form does not carry (the store
+ * compares those itself). Strings compare up to their NUL. */
 int	proto_check_same_crossing(const struct proto_crossing *a,
 	    const struct proto_crossing *b);
 

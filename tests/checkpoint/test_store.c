@@ -1,7 +1,9 @@
 /* test_store.c - checkpoint/store.c against real SQLite files in a fresh
  * temporary directory: gapless numbering, durability across reopen, the
  * post binding, the unsent queue, the exact stored bytes and the lane's
- * request ids (a replay answers the first record, a reused key refuses). */
+ * request ids (a replay answers the first record, a reused key refuses),
+ * and crossings recorded for a check (it must exist and match; admitting
+ * against a deny needs a reason; the link is kept, never sent). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include "check.h"
 #include "date.h"
 #include "err.h"
 #include "log.h"
@@ -796,6 +799,233 @@ test_store_two_connections_stay_gapless(void **state)
 	store_close(s);
 }
 
+
+/*
+ * A crossing recorded for a check (check_id, reason).
+ */
+
+/* Stores a verdict on the KAZ N1234567 document (or none) and returns its
+ * check id. */
+static uint64_t
+add_check(struct store *s, enum proto_direction dir,
+    enum check_verdict_kind verdict, int has_document)
+{
+	struct check_verdict	*v;
+	uint64_t		 id;
+
+	v = calloc(1, sizeof(*v));
+	assert_non_null(v);
+	(void)snprintf(v->post, sizeof(v->post), "ALA01");
+	v->decided_at = date_now_ms();
+	(void)snprintf(v->day, sizeof(v->day), "2026-11-27");
+	v->direction = dir;
+	v->lane = 3;
+	(void)snprintf(v->officer, sizeof(v->officer), "KZ0042");
+	v->verdict = CHECK_CLEAR;
+	v->has_document = has_document;
+	if (has_document) {
+		struct proto_crossing	c;
+
+		mkcrossing(&c, 3, "ABENOV");
+		v->doc = c.doc;
+	}
+	(void)check_add_reason(v, verdict == CHECK_DENY ?
+	    "document_alert_stolen" : "citizen", verdict, "test");
+	assert_int_equal(store_append_check(s, v), 0);
+	id = v->check_id;
+	free(v);
+	return id;
+}
+
+static void
+test_store_links_crossing_to_check(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct store_link	 l;
+	struct proto_crossing	 c;
+	struct store_list	 list = { 0, NULL };
+	uint64_t		 clear_id, deny_id;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	clear_id = add_check(s, PROTO_ENTRY, CHECK_CLEAR, 1);
+	deny_id = add_check(s, PROTO_ENTRY, CHECK_DENY, 1);
+	assert_int_equal(clear_id, 1);
+	assert_int_equal(deny_id, 2);
+
+	/* Admitted as advised: linked, no reason needed. */
+	mkcrossing(&c, 3, "ABENOV");
+	c.check_id = clear_id;
+	assert_int_equal(store_record(s, &c, NULL, NULL), 0);
+	assert_int_equal(c.seq, 1);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_find_link(s, 1, &l), 0);
+	assert_int_equal(l.check_id, clear_id);
+	assert_int_equal(l.verdict, CHECK_CLEAR);
+	assert_int_equal(l.outcome, PROTO_ADMIT);
+	assert_string_equal(l.reason, "");
+
+	/* The stored form, pushed to the centre, carries neither. */
+	assert_int_equal(store_fetch_unsent(s, 10, &list), 0);
+	assert_int_equal(list.n, 1);
+	assert_null(strstr(list.items[0].payload, "check_id"));
+	assert_null(strstr(list.items[0].payload, "reason"));
+	store_list_reset(&list);
+
+	/* A crossing without check or reason has no link. */
+	mkcrossing(&c, 3, "ABENOV");
+	assert_int_equal(store_record(s, &c, NULL, NULL), 0);
+	assert_int_equal(store_find_link(s, c.seq, &l), ERR_NOTFOUND);
+
+	/* Admitted against a deny, with a reason (Cyrillic is fine). */
+	mkcrossing(&c, 3, "ABENOV");
+	c.check_id = deny_id;
+	(void)snprintf(c.reason, sizeof(c.reason), "%s",
+	    "alert withdrawn by phone; \xd0\xbf\xd1\x80\xd0\xbe\xd0\xb2\xd0"
+	    "\xb5\xd1\x80\xd0\xb5\xd0\xbd\xd0\xbe");
+	assert_int_equal(store_record(s, &c, NULL, NULL), 0);
+	assert_int_equal(c.seq, 3);
+	assert_int_equal(store_find_link(s, 3, &l), 0);
+	assert_int_equal(l.check_id, deny_id);
+	assert_int_equal(l.verdict, CHECK_DENY);
+	assert_string_equal(l.reason, c.reason);
+	store_close(s);
+
+	/* Kept across reopen. */
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(store_find_link(s, 3, &l), 0);
+	assert_int_equal(l.check_id, deny_id);
+	store_close(s);
+}
+
+static void
+test_store_admit_against_deny_needs_reason(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct proto_crossing	 c;
+	struct proto_error	 e;
+	struct proto_status	 st;
+	uint64_t		 deny_id;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	deny_id = add_check(s, PROTO_ENTRY, CHECK_DENY, 1);
+	mkcrossing(&c, 3, "ABENOV");
+	c.check_id = deny_id;
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(store_record(s, &c, NULL, &e), ERR_INVAL);
+	assert_string_equal(e.field, "reason");
+	assert_non_null(strstr(e.message, "deny"));
+	assert_int_equal(c.seq, 0);
+	/* Nothing recorded, no number used. */
+	assert_int_equal(store_status(s, &st), 0);
+	assert_int_equal(st.last_seq, 0);
+
+	/* Refusing or referring as advised needs no reason. */
+	c.outcome = PROTO_REFUSE;
+	assert_int_equal(store_record(s, &c, NULL, &e), 0);
+	assert_int_equal(c.seq, 1);
+	store_close(s);
+}
+
+static void
+test_store_check_id_must_match(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct proto_crossing	 c;
+	struct proto_error	 e;
+	struct proto_status	 st;
+	uint64_t		 entry_id, exit_id, nodoc_id;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	entry_id = add_check(s, PROTO_ENTRY, CHECK_CLEAR, 1);
+	exit_id = add_check(s, PROTO_EXIT, CHECK_CLEAR, 1);
+	nodoc_id = add_check(s, PROTO_ENTRY, CHECK_CLEAR, 0);
+
+	/* No such check. */
+	mkcrossing(&c, 3, "ABENOV");
+	c.check_id = 99;
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(store_record(s, &c, NULL, &e), ERR_NOTFOUND);
+	assert_string_equal(e.field, "check_id");
+	/* Another direction. */
+	c.check_id = exit_id;
+	assert_int_equal(store_record(s, &c, NULL, &e), ERR_CONFLICT);
+	assert_string_equal(e.field, "check_id");
+	assert_non_null(strstr(e.message, "exit"));
+	/* Another document. */
+	c.check_id = entry_id;
+	(void)snprintf(c.doc.number, sizeof(c.doc.number), "N7654321");
+	assert_int_equal(store_record(s, &c, NULL, &e), ERR_CONFLICT);
+	assert_string_equal(e.field, "check_id");
+	assert_non_null(strstr(e.message, "document"));
+	assert_int_equal(store_status(s, &st), 0);
+	assert_int_equal(st.last_seq, 0);
+
+	/* The right one, once; a second crossing for it is refused. */
+	mkcrossing(&c, 3, "ABENOV");
+	c.check_id = entry_id;
+	assert_int_equal(store_record(s, &c, NULL, &e), 0);
+	mkcrossing(&c, 4, "ABENOV");
+	c.check_id = entry_id;
+	assert_int_equal(store_record(s, &c, NULL, &e), ERR_CONFLICT);
+	assert_string_equal(e.field, "check_id");
+	assert_non_null(strstr(e.message, "already"));
+
+	/* A check that read no document (an unreadable MRZ) links to a
+	 * crossing typed by hand. */
+	mkcrossing(&c, 3, "ABENOV");
+	(void)snprintf(c.doc.number, sizeof(c.doc.number), "N7654321");
+	c.check_id = nodoc_id;
+	c.outcome = PROTO_REFER;
+	assert_int_equal(store_record(s, &c, NULL, &e), 0);
+	assert_int_equal(c.seq, 2);
+	store_close(s);
+}
+
+static void
+test_store_replay_with_check_id(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct proto_crossing	 c, again;
+	struct proto_error	 e;
+	int			 replayed = 0;
+	uint64_t		 deny_id;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	deny_id = add_check(s, PROTO_ENTRY, CHECK_DENY, 1);
+	mkcrossing(&c, 3, "ABENOV");
+	(void)snprintf(c.request_id, sizeof(c.request_id), "ALA01-3-0001");
+	c.check_id = deny_id;
+	(void)snprintf(c.reason, sizeof(c.reason), "supervisor approved");
+	assert_int_equal(store_record(s, &c, &replayed, NULL), 0);
+	assert_int_equal(replayed, 0);
+
+	/* The same request again: the first receipt, not a refusal for a
+	 * check already recorded. */
+	mkcrossing(&again, 3, "ABENOV");
+	memcpy(again.request_id, c.request_id, sizeof(c.request_id));
+	again.check_id = deny_id;
+	memcpy(again.reason, c.reason, sizeof(c.reason));
+	assert_int_equal(store_record(s, &again, &replayed, NULL), 0);
+	assert_int_equal(replayed, 1);
+	assert_int_equal(again.seq, c.seq);
+
+	/* The same key with another reason, or no check: a conflict. */
+	(void)snprintf(again.reason, sizeof(again.reason), "other");
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(store_record(s, &again, &replayed, &e),
+	    ERR_CONFLICT);
+	assert_string_equal(e.field, "request_id");
+	memcpy(again.reason, c.reason, sizeof(c.reason));
+	again.check_id = 0;
+	assert_int_equal(store_record(s, &again, &replayed, &e),
+	    ERR_CONFLICT);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -820,6 +1050,10 @@ main(void)
 		T(test_store_without_key_records_every_time),
 		T(test_store_keys_survive_reopen),
 		T(test_store_one_key_one_record_across_connections),
+		T(test_store_links_crossing_to_check),
+		T(test_store_admit_against_deny_needs_reason),
+		T(test_store_check_id_must_match),
+		T(test_store_replay_with_check_id),
 #undef T
 	};
 

@@ -1753,6 +1753,132 @@ test_null_err(void **state)
 	assert_int_equal(proto_decode_crossing(&c, NULL, 0, NULL), ERR_PARSE);
 }
 
+
+/* The officer's decision on a check: "check_id" and "reason", lane form
+ * only. */
+static void
+test_check_link_fields(void **state)
+{
+	static const struct fcase t[] = {
+		OK("check_id", "1"),
+		OK("check_id", "9007199254740991"),
+		BAD("check_id", "0", M_SEQ),
+		BAD("check_id", "9007199254740992", M_SEQ),
+		BAD("check_id", "-1", M_SEQ),
+		BAD("check_id", "\"7\"", "must be an integer, got a string"),
+		BAD("check_id", "null", "must be an integer, got null"),
+		BAD("check_id", "7.5", "must be an integer, got a real number"),
+		OK("reason", "\"x\""),
+		OK("reason", "\"\\u041f\\u0440\\u043e\\u0432\\u0435\\u0440"
+		    "\\u0435\\u043d\\u043e: alert withdrawn\""),
+		BAD("reason", "\"\"", "must not be empty"),
+		BAD("reason", "\"   \"", "must not be blank"),
+		BAD("reason", "\"line\\nbreak\"",
+		    "must not contain control characters"),
+		BAD("reason", "\"tab\\there\"",
+		    "must not contain control characters"),
+		BAD("reason", "\"c1\\u0085\"",
+		    "must not contain control characters"),
+		BAD("reason", "42", "must be a string, got an integer"),
+	};
+	struct proto_crossing	c, back;
+	struct proto_batch	b;
+	struct proto_error	e;
+	char			*json, *r, buf[4096];
+	size_t			n, i;
+	int			rc;
+
+	(void)state;
+	run_fcases(t, sizeof(t) / sizeof(t[0]), CANON_LANE, 1);
+
+	/* 500 bytes is the most, counted in bytes (2-byte letters). */
+	r = malloc(PROTO_REASON_MAX + 8);
+	assert_non_null(r);
+	for (n = 499; n <= 501; n++) {
+		r[0] = '"';
+		for (i = 0; i + 1 < n; i += 2) {
+			r[1 + i] = '\xd0';
+			r[2 + i] = '\x96';
+		}
+		if (i < n)
+			r[1 + i++] = 'x';
+		r[1 + n] = '"';
+		r[2 + n] = '\0';
+		json = mutate(CANON_LANE, "reason", r);
+		rc = dec_lane(json, &c, &e);
+		if (n <= PROTO_REASON_MAX) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(strlen(c.reason), n);
+		} else
+			expect_err(rc, &e, ERR_INVAL, "reason",
+			    "must be at most 500 bytes", "501 bytes");
+		free(json);
+	}
+	free(r);
+	assert_int_equal(proto_check_reason("ok", 2), 1);
+	assert_int_equal(proto_check_reason("", 0), 0);
+	assert_int_equal(proto_check_reason("a\x7f", 2), 0);
+	assert_int_equal(proto_check_reason("\xff", 1), 0);
+
+	/* The lane form writes both and reads them back. */
+	sample_crossing(&c, 0);
+	c.check_id = 7;
+	(void)snprintf(c.reason, sizeof(c.reason), "supervisor approved");
+	assert_int_equal(proto_encode_crossing(&c, buf, sizeof(buf), &n), 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\"check_id\":7,\"reason\":"
+	    "\"supervisor approved\""));
+	{
+		struct body	bd = body_n(buf, n);
+
+		assert_int_equal(proto_decode_lane_crossing(&back, bd.p,
+		    bd.len, &e), 0);
+		free(bd.p);
+	}
+	assert_int_equal(back.check_id, 7);
+	assert_string_equal(back.reason, "supervisor approved");
+
+	/* The stored form leaves them out, byte for byte. */
+	c.seq = 12;
+	c.recorded_at = T_CANON;
+	assert_int_equal(proto_encode_crossing(&c, buf, sizeof(buf), &n), 0);
+	assert_int_equal(n, strlen(CANON_CROSSING));
+	assert_memory_equal(buf, CANON_CROSSING, n);
+	/* ...but the encoder still checks them. */
+	c.reason[0] = ' ';
+	c.reason[1] = '\0';
+	assert_int_equal(proto_encode_crossing(&c, buf, sizeof(buf), &n),
+	    ERR_INVAL);
+	c.reason[0] = '\0';
+	c.check_id = PROTO_CHECK_ID_MAX + 1;
+	assert_int_equal(proto_encode_crossing(&c, buf, sizeof(buf), &n),
+	    ERR_INVAL);
+
+	/* Stored and batched crossings refuse them as unknown keys. */
+	json = mutate(CANON_CROSSING, "check_id", "7");
+	rc = dec_crossing(json, &c, &e);
+	expect_err(rc, &e, ERR_INVAL, "", "unknown key \"check_id\"",
+	    "stored check_id");
+	free(json);
+	json = mutate(CANON_CROSSING, "reason", "\"why\"");
+	rc = dec_crossing(json, &c, &e);
+	expect_err(rc, &e, ERR_INVAL, "", "unknown key \"reason\"",
+	    "stored reason");
+	free(json);
+	{
+		struct proto_crossing	items[3];
+		char			*base = batch_json("ALA01", 3, 100);
+
+		json = mutate(base, "crossings[2].check_id", "7");
+		b.items = items;
+		rc = dec_batch(json, &b, 3, &e);
+		expect_err(rc, &e, ERR_INVAL, "crossings[2]",
+		    "unknown key \"check_id\"", "batched check_id");
+		free(json);
+		free(base);
+	}
+}
+
 int
 main(void)
 {
@@ -1783,6 +1909,7 @@ main(void)
 		cmocka_unit_test(test_error_message),
 		cmocka_unit_test(test_encoder_buffer_too_small),
 		cmocka_unit_test(test_null_err),
+		cmocka_unit_test(test_check_link_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
