@@ -86,6 +86,7 @@ ckd_run(const struct ck_cfg *cfg)
 	struct lane		*lane = NULL;
 	struct registry		*reg = NULL;
 	struct decide		*dec = NULL;
+	struct decide_opts	 dopts;
 	struct event_base	*base = NULL;
 	struct event		*sig[3] = { NULL, NULL, NULL };
 	static const int	 signo[3] = { SIGTERM, SIGINT, SIGHUP };
@@ -125,7 +126,9 @@ ckd_run(const struct ck_cfg *cfg)
 		    err_str(rc));
 		goto out;
 	}
-	if ((rc = decide_new(&dec, reg, cfg->post_code, NULL)) != 0) {
+	memset(&dopts, 0, sizeof(dopts));
+	dopts.feed_max_age_ms = (int64_t)cfg->feed_max_age_s * 1000;
+	if ((rc = decide_new(&dec, reg, cfg->post_code, &dopts)) != 0) {
 		log_warnx("decide: cannot start: %s", err_str(rc));
 		goto out;
 	}

@@ -9,6 +9,7 @@
 #include "err.h"
 
 #define CK_MS_MAX	3600000L	/* an hour */
+#define CK_FEED_AGE_MAX	2592000L	/* 30 days */
 
 /* "https://" and a host; no spaces or control characters (cfg.c). */
 static int
@@ -67,6 +68,11 @@ static const struct cfg_key ck_centre_keys[] = {
 	{ .name = NULL }
 };
 
+static const struct cfg_key ck_feed_keys[] = {
+	INT("max_age_s", feed_max_age_s, 60, CK_FEED_AGE_MAX),
+	{ .name = NULL }
+};
+
 static const struct cfg_key ck_log_keys[] = {
 	STR("level", log_level, 1, 0, cfg_check_log_level),
 	{ .name = NULL }
@@ -82,6 +88,7 @@ static const struct cfg_key ck_schema[] = {
 	SECTION("lane_api", ck_lane_keys, 0),
 	SECTION("store", ck_store_keys, 1),
 	SECTION("centre", ck_centre_keys, 1),
+	SECTION("feed", ck_feed_keys, 0),
 	SECTION("log", ck_log_keys, 0),
 	SECTION("run_as", ck_run_as_keys, 0),
 	{ .name = NULL }
@@ -118,6 +125,7 @@ ck_cfg_init(struct ck_cfg *c)
 	c->backoff_min_ms = 500;
 	c->backoff_max_ms = 30000;
 	c->timeout_ms = 10000;
+	c->feed_max_age_s = 86400;
 	(void)snprintf(c->log_level, sizeof(c->log_level), "info");
 }
 

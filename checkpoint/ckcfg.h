@@ -28,6 +28,8 @@ struct ck_cfg {
 	long	backoff_min_ms;		/* first retry delay, default 500 */
 	long	backoff_max_ms;		/* longest retry delay, default 30000 */
 	long	timeout_ms;		/* per request, default 10000 */
+	/* feed: */
+	long	feed_max_age_s;		/* older is stale, default 86400 */
 	/* log: */
 	char	log_level[16];		/* warn, info, debug; default info */
 	/* run_as: */

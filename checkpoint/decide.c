@@ -29,6 +29,9 @@
 #define PERMITS_MAX	64
 #define DOCALERTS_MAX	16
 #define MS_PER_DAY	INT64_C(86400000)
+/* Stays cut at permit boundaries: each permit splits at most one stay in
+ * two (a visa's days per entry only cut a stay's front). */
+#define SPLIT_MAX	(FEED_STAYS_MAX + 1 + PERMITS_MAX)
 
 struct tzinfo {
 	char	 zone[POLICY_TZ_MAX + 1];	/* "" = not loaded */
@@ -58,6 +61,7 @@ struct decide {
 	size_t			 nhits, hitcap;
 	struct feed_entry	 permits[PERMITS_MAX];
 	struct stay		*stays;		/* FEED_STAYS_MAX + 1 */
+	struct stay		*split;		/* SPLIT_MAX */
 };
 
 /*
@@ -362,7 +366,8 @@ decide_new(struct decide **out, struct registry *reg, const char *post,
 	    (d->cand = calloc(d->candcap, sizeof(*d->cand))) == NULL ||
 	    (d->hits = calloc(d->hitcap, sizeof(*d->hits))) == NULL ||
 	    (d->stays = calloc(FEED_STAYS_MAX + 1, sizeof(*d->stays)))
-	    == NULL) {
+	    == NULL ||
+	    (d->split = calloc(SPLIT_MAX, sizeof(*d->split))) == NULL) {
 		decide_free(d);
 		return ERR_NOMEM;
 	}
@@ -381,6 +386,7 @@ decide_free(struct decide *d)
 	free(d->cand);
 	free(d->hits);
 	free(d->stays);
+	free(d->split);
 	free(d);
 }
 
@@ -437,11 +443,14 @@ decide_candidates(struct decide *d, const struct namematch_keys *k)
 {
 	struct registry_keys	 q;
 	struct feed_entry	*nb;
-	size_t			 i, j, n, done = 0, c;
+	size_t			 i, j, n, done = 0, c, prev;
 	int			 rc;
 
 	d->nhits = 0;
 	while (done < k->n) {
+		/* One lookup gives each alert once: only alerts of an
+		 * earlier lookup can come again. */
+		prev = d->nhits;
 		memset(&q, 0, sizeof(q));
 		q.prefix = k->prefix;
 		for (i = 0; i < REGISTRY_KEYS_MAX && done + i < k->n; i++)
@@ -468,10 +477,10 @@ decide_candidates(struct decide *d, const struct namematch_keys *k)
 		if (rc != 0)
 			return rc;
 		for (c = 0; c < n; c++) {
-			for (j = 0; j < d->nhits; j++)
+			for (j = 0; j < prev; j++)
 				if (strcmp(d->hits[j].id, d->cand[c].id) == 0)
 					break;
-			if (j < d->nhits)
+			if (j < prev)
 				continue;
 			if (d->nhits == d->hitcap) {
 				if (d->hitcap >= CAND_MAX)
@@ -673,9 +682,85 @@ stay_fail(struct check_verdict *v, const struct stay_problem *why)
 	    "traveller's stays by hand", stay_why_str(why->why));
 }
 
+/*
+ * Permit days (docs/policy.md): days of presence a visa or permit covered
+ * were under its rule, not the visa-free one, so they do not count in the
+ * visa-free window. Writes d->stays[0..ns) less those days to d->split and
+ * returns how many pieces there are. A permit covers its validity. One
+ * with its own days of stay (a visa with stay_days, a permit whose policy
+ * stay is "permit") covers, of a stay entered while it was valid, the
+ * entry day and the days after it up to that number; days beyond are
+ * visa-free days again. A piece that starts after covered days counts as
+ * an entry (a per-entry cap starts again there).
+ */
+static size_t
+decide_split(struct decide *d, size_t ns, size_t np)
+{
+	const struct feed_permit	*fp;
+	const struct stay		*s;
+	struct stay			 iv[PERMITS_MAX], t;
+	size_t				 i, j, k, ni, out = 0;
+	int64_t				 from, until, cur;
+	int				 own;
+
+	for (i = 0; i < ns; i++) {
+		s = &d->stays[i];
+		ni = 0;
+		for (j = 0; j < np && ni < PERMITS_MAX; j++) {
+			fp = &d->permits[j].data.permit;
+			from = iso_day(fp->valid_from);
+			until = iso_day(fp->valid_until);
+			if (from == STAY_NONE || until == STAY_NONE ||
+			    until < from)
+				continue;
+			own = fp->kind == POLICY_PERMIT_VISA ||
+			    d->pol->permits[fp->kind].stay ==
+			    POLICY_STAY_PERMIT;
+			if (own && fp->stay_days != FEED_NULL &&
+			    fp->stay_days > 0) {
+				if (s->entry < from || s->entry > until)
+					continue;
+				from = s->entry;
+				if (from + fp->stay_days - 1 < until)
+					until = from + fp->stay_days - 1;
+			}
+			if (until < s->entry || from > s->exit)
+				continue;
+			iv[ni].entry = from;
+			iv[ni].exit = until;
+			ni++;
+		}
+		for (j = 1; j < ni; j++) {	/* by first day */
+			t = iv[j];
+			for (k = j; k > 0 && iv[k - 1].entry > t.entry; k--)
+				iv[k] = iv[k - 1];
+			iv[k] = t;
+		}
+		/* Covered days are finite: cur never passes STAY_OPEN. */
+		cur = s->entry;
+		for (j = 0; j < ni && cur <= s->exit; j++) {
+			if (iv[j].exit < cur)
+				continue;
+			if (iv[j].entry > cur && out < SPLIT_MAX) {
+				d->split[out].entry = cur;
+				d->split[out].exit = iv[j].entry - 1 < s->exit ?
+				    iv[j].entry - 1 : s->exit;
+				out++;
+			}
+			cur = iv[j].exit + 1;
+		}
+		if (cur <= s->exit && out < SPLIT_MAX) {
+			d->split[out].entry = cur;
+			d->split[out].exit = s->exit;
+			out++;
+		}
+	}
+	return out;
+}
+
 static void
 decide_visa_free_entry(struct decide *d, const struct policy_rule *rule,
-    size_t ns, int64_t today, struct check_verdict *v)
+    size_t ns, size_t np, int64_t today, struct check_verdict *v)
 {
 	struct stay_entry_result	 res;
 	struct stay_problem		 why;
@@ -687,7 +772,8 @@ decide_visa_free_entry(struct decide *d, const struct policy_rule *rule,
 		ns--;
 	if (ns > 0 && d->stays[ns - 1].exit >= today)
 		d->stays[ns - 1].exit = today - 1;
-	if (stay_calc_entry(&res, &rule->stay, d->stays, ns, today, &why)
+	ns = decide_split(d, ns, np);
+	if (stay_calc_entry(&res, &rule->stay, d->split, ns, today, &why)
 	    != 0) {
 		stay_fail(v, &why);
 		return;
@@ -739,7 +825,7 @@ overstay_reason(struct check_verdict *v, int64_t days, int64_t first,
 
 static void
 decide_visa_free_exit(struct decide *d, const struct policy_rule *rule,
-    size_t ns, int64_t today, struct check_verdict *v)
+    size_t ns, size_t np, int64_t today, struct check_verdict *v)
 {
 	struct stay_control_result	 res;
 	struct stay_problem		 why;
@@ -756,7 +842,8 @@ decide_visa_free_exit(struct decide *d, const struct policy_rule *rule,
 		d->stays[ns].exit = STAY_OPEN;
 		ns++;
 	}
-	if (stay_calc_control(&res, &rule->stay, d->stays, ns, today, &why)
+	ns = decide_split(d, ns, np);
+	if (stay_calc_control(&res, &rule->stay, d->split, ns, today, &why)
 	    != 0) {
 		stay_fail(v, &why);
 		return;
@@ -921,9 +1008,9 @@ decide_stay(struct decide *d, const struct mrz *m, const struct
 		return;
 	}
 	if (dir == PROTO_ENTRY)
-		decide_visa_free_entry(d, rule, ns, today, v);
+		decide_visa_free_entry(d, rule, ns, np, today, v);
 	else
-		decide_visa_free_exit(d, rule, ns, today, v);
+		decide_visa_free_exit(d, rule, ns, np, today, v);
 }
 
 static void
@@ -980,6 +1067,32 @@ fill_document(struct check_verdict *v, const struct mrz *m)
 	v->has_document = 1;
 }
 
+/* Never applied, or applied longer than the configured age ago. */
+static int
+feed_stale(const struct decide *d, int64_t applied, int64_t now_ms)
+{
+	return applied == 0 || now_ms - applied > d->max_age;
+}
+
+int
+decide_feed_stale(struct decide *d, int64_t now_ms, int64_t *age_ms)
+{
+	int64_t	applied;
+	int	rc;
+
+	if ((rc = registry_cursor(d->reg, NULL, &applied)) != 0)
+		return rc;
+	if (age_ms != NULL)
+		*age_ms = applied == 0 ? -1 : now_ms - applied;
+	return feed_stale(d, applied, now_ms);
+}
+
+int64_t
+decide_feed_max_age(const struct decide *d)
+{
+	return d->max_age;
+}
+
 int
 decide_check(struct decide *d, const struct check_request *req,
     int64_t now_ms, struct check_verdict *v)
@@ -1021,7 +1134,7 @@ decide_check(struct decide *d, const struct check_request *req,
 	day_str(today, v->day);
 	date_from_days(today, &td);
 
-	if (applied == 0 || now_ms - applied > d->max_age) {
+	if (feed_stale(d, applied, now_ms)) {
 		v->feed_stale = 1;
 		if (applied == 0)
 			(void)check_add_reason(v, "feed_stale", CHECK_CLEAR,

@@ -16,7 +16,8 @@
 /* The name registry_open() records for decide_key(); change it when the
  * keys it gives change, so posts re-key their alerts. */
 #define DECIDE_KEY_NAME		"namematch-1"
-/* A feed older than this is stale (no configuration key exists yet). */
+/* A feed older than this is stale, unless decide_opts says otherwise
+ * (checkpoint.yaml's feed.max_age_s). */
 #define DECIDE_FEED_MAX_AGE_MS	(INT64_C(24) * 3600 * 1000)
 /* A watchlist ban hit at or above this score denies; below it, refers. */
 #define DECIDE_SURE_SCORE	0.95
@@ -48,6 +49,17 @@ void	decide_free(struct decide *d);
  */
 int	decide_check(struct decide *d, const struct check_request *req,
 	    int64_t now_ms, struct check_verdict *out);
+
+/*
+ * Whether the post's feed is stale at now_ms (ms since the epoch): never
+ * applied, or applied more than the configured age ago; the rule every
+ * verdict's feed_stale follows, for GET /v1/status. Returns 1 (stale), 0
+ * (fresh) or ERR_DB; *age_ms (may be NULL) is the age of the last applied
+ * batch in ms, or -1 if none was ever applied. decide_feed_max_age() is
+ * the age in ms above which the feed is stale.
+ */
+int	decide_feed_stale(struct decide *d, int64_t now_ms, int64_t *age_ms);
+int64_t	decide_feed_max_age(const struct decide *d);
 
 /*
  * The registry key function checkpointd opens the registry with (under

@@ -5,6 +5,13 @@
 # ingest: the centre's ingest through HTTPS from a post (batches of 1000 on
 # one connection, mutual TLS, idempotent insert) beside plain COPY of the same
 # rows into the same table, in the same run.
+#
+# checks: lane decision latency (issue 4) over a post store that feedgen fills
+# with BENCH_CHECK_ALERTS person alerts, BENCH_CHECK_DOCS document alerts,
+# BENCH_CHECK_PERMITS permits and BENCH_CHECK_STAYS stay states (the issue's
+# 1,000,000 / 1,000,000 / 1,000,000 / 500,000 by default; filling takes a few
+# minutes): BENCH_CHECK_COUNT checks in-process, then through checkpointd's
+# POST /v1/checks on loopback, and checkpointd's resident memory after.
 BIN=${BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
 source "$(dirname "$0")/../integration/lib.sh"
 
@@ -134,4 +141,51 @@ CONFLICT plus a comparison when some were already stored), and the commit
 before the answer. Rounds: HTTPS $(paste -sd, "$T/https.txt"), COPY $(paste -sd, "$T/copy.txt").
 MD
 section ingest "$T/ingest.md"
+
+# Lane decisions over a full post store (issue 4, Speed).
+CK_ALERTS=${BENCH_CHECK_ALERTS:-1000000}
+CK_DOCS=${BENCH_CHECK_DOCS:-1000000}
+CK_PERMITS=${BENCH_CHECK_PERMITS:-1000000}
+CK_STAYS=${BENCH_CHECK_STAYS:-500000}
+CK_COUNT=${BENCH_CHECK_COUNT:-20000}
+post_config $A 0
+sed -i "s|^  path: .*|  path: $T/checks.db|; s/level: info/level: warn/" "$T/$A.yaml"
+log "checks: filling a post store ($CK_ALERTS person alerts, $CK_DOCS document alerts, $CK_PERMITS permits, $CK_STAYS stay states)"
+t0=$(date +%s)
+"$BIN/feedgen" --registry "$T/checks.db" --quiet --person-alerts "$CK_ALERTS" \
+    --document-alerts "$CK_DOCS" --permits "$CK_PERMITS" \
+    --stay-states "$CK_STAYS" --officers 10 --policy "$ROOT/config/policy.yaml"
+fill_s=$(($(date +%s) - t0))
+log "checks: $CK_COUNT checks in-process"
+inproc=$("$BIN/checkbench" --store "$T/checks.db" --count "$CK_COUNT")
+echo "$inproc"
+start_post $A
+log "checks: $CK_COUNT checks through POST /v1/checks"
+api=$("$BIN/checkbench" --store "$T/checks.db" --count "$CK_COUNT" \
+    --url "http://127.0.0.1:${LANE_PORT[$A]}/v1/checks" --pid "${POST_PID[$A]}")
+echo "$api"
+cat >"$T/checks.md" <<MD
+## Lane decisions (issue 4)
+
+$(date -u +%Y-%m-%d), $(machine).
+Command: \`make bench\` (tests/bench/run.sh; BENCH_CHECK_ALERTS=$CK_ALERTS
+BENCH_CHECK_DOCS=$CK_DOCS BENCH_CHECK_PERMITS=$CK_PERMITS
+BENCH_CHECK_STAYS=$CK_STAYS BENCH_CHECK_COUNT=$CK_COUNT). The post store is
+filled by \`feedgen\` through registry_apply_batch() (${fill_s} s, keying
+included); \`checkbench\` then times each check of a mix of travellers (four
+in ten not in the store, two with a stay state, two permit holders, one with
+an alerted document, one on the watchlist; directions alternating) after
+1000 untimed ones: in-process with decide_check(), then through a running
+checkpointd's POST /v1/checks on one keep-alive connection (each answer
+stored in the post's journal, synchronous=FULL, before it is sent).
+
+\`\`\`
+$inproc
+$api
+\`\`\`
+
+Aims: p99 under 1 ms in-process, under 5 ms through the API, under 100 MB
+resident.
+MD
+section checks "$T/checks.md"
 log "written to $OUT"

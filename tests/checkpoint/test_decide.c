@@ -582,6 +582,90 @@ test_decide_stays(void **state)
 	assert_int_equal(r->days_remaining, 90);
 }
 
+/* Permit days (docs/policy.md): days a permit or visa covered do not
+ * count in the visa-free window; before and after it they do. */
+static void
+test_decide_permit_days(void **state)
+{
+	struct fx			*fx = *state;
+	struct check_verdict		 v;
+	struct feed_entry		 e[10];
+	struct stay			 s1[1], s2[1], s3[1], s4[1];
+	const struct check_reason	*r;
+	char				 mrz[128];
+
+	/* Each holder a different person (permits are also found by
+	 * nationality, birth date and name). A work permit ended
+	 * 2025-11-30, in the country since before it: 2025-12-01..2026-03-01 is 91 days, one over 90. Counting the
+	 * permit's days, it would be hundreds. */
+	permit(&e[0], "pm-w1", POLICY_PERMIT_WORK, "RUS", "7200001", "IVANOV",
+	    "2025-03-01", "2025-11-30", FEED_NULL, 0, FEED_NULL);
+	s1[0].entry = days("2025-02-01");
+	s1[0].exit = STAY_OPEN;
+	stay_state(&e[1], "ss-w1", "7200001", s1, 1);
+	/* Ended 2026-01-31, in since it began: 29 days after it. */
+	permit(&e[2], "pm-w2", POLICY_PERMIT_WORK, "RUS", "7200002", "SMIRNOVA",
+	    "2025-06-01", "2026-01-31", FEED_NULL, 0, FEED_NULL);
+	s2[0].entry = days("2025-06-01");
+	s2[0].exit = STAY_OPEN;
+	stay_state(&e[3], "ss-w2", "7200002", s2, 1);
+	/* A permit in the middle of a stay: 31 days before it and 10
+	 * after it count. */
+	permit(&e[4], "pm-w3", POLICY_PERMIT_RESIDENCE, "RUS", "7200003",
+	    "KUZNETSOV", "2026-01-01", "2026-01-31", FEED_NULL, 0, FEED_NULL);
+	s3[0].entry = days("2025-12-01");
+	s3[0].exit = days("2026-02-10");
+	stay_state(&e[5], "ss-w3", "7200003", s3, 1);
+	/* A visa of 60 days per entry covers 2025-11-01..2025-12-30 of a
+	 * stay to 2026-01-15: the 16 days after count. */
+	permit(&e[6], "pm-v1", POLICY_PERMIT_VISA, "RUS", "7200004", "POPOVA",
+	    "2025-10-01", "2026-01-31", FEED_NULL, 1, 60);
+	s4[0].entry = days("2025-11-01");
+	s4[0].exit = days("2026-01-15");
+	stay_state(&e[7], "ss-v1", "7200004", s4, 1);
+	/* A visa valid today, 30 days per entry: its own limit applies,
+	 * not the 90 days of the visa-free rule. */
+	permit(&e[8], "pm-v2", POLICY_PERMIT_VISA, "RUS", "7200005", "SOKOLOV",
+	    "2026-01-01", "2026-12-31", FEED_NULL, 0, 30);
+	apply(fx, e, 9);
+
+	passport(mrz, sizeof(mrz), "RUS", "7200001", "IVANOV", "JOHN",
+	    "800101", "300101");
+	check(fx, mrz, PROTO_EXIT, &v);
+	r = need(&v, "overstay", CHECK_REFER);
+	assert_int_equal(r->overstay_days, 1);
+	assert_string_equal(r->first_overstay_day, "2026-03-01");
+
+	passport(mrz, sizeof(mrz), "RUS", "7200002", "SMIRNOVA", "JOHN",
+	    "800101", "300101");
+	check(fx, mrz, PROTO_EXIT, &v);
+	assert_null(check_find_reason(&v, "overstay"));
+	r = need(&v, "stay_days_used", CHECK_CLEAR);
+	assert_int_equal(r->days_used, 29);
+	assert_int_equal(v.verdict, CHECK_CLEAR);
+
+	passport(mrz, sizeof(mrz), "RUS", "7200003", "KUZNETSOV", "JOHN",
+	    "800101", "300101");
+	check(fx, mrz, PROTO_ENTRY, &v);
+	r = need(&v, "stay_days_used", CHECK_CLEAR);
+	assert_int_equal(r->days_used, 41);
+	assert_int_equal(r->days_remaining, 49);
+
+	passport(mrz, sizeof(mrz), "RUS", "7200004", "POPOVA", "JOHN",
+	    "800101", "300101");
+	check(fx, mrz, PROTO_ENTRY, &v);
+	r = need(&v, "stay_days_used", CHECK_CLEAR);
+	assert_int_equal(r->days_used, 16);
+	assert_int_equal(r->days_remaining, 74);
+
+	passport(mrz, sizeof(mrz), "RUS", "7200005", "SOKOLOV", "JOHN",
+	    "800101", "300101");
+	check(fx, mrz, PROTO_ENTRY, &v);
+	r = need(&v, "permit_valid", CHECK_CLEAR);
+	assert_string_equal(r->last_day, "2026-03-30");
+	assert_null(check_find_reason(&v, "stay_days_used"));
+}
+
 static void
 test_decide_feed_stale(void **state)
 {
@@ -601,6 +685,60 @@ test_decide_feed_stale(void **state)
 	assert_true(v.feed_stale);
 	/* Staleness is said, not held against the traveller. */
 	assert_int_equal(v.verdict, CHECK_CLEAR);
+}
+
+/* checkpoint.yaml's feed.max_age_s reaches decide_new(): a feed an hour
+ * and a minute old is stale under a one-hour limit, fresh under the
+ * default; decide_feed_stale() says the same for GET /v1/status. */
+static void
+test_decide_feed_max_age(void **state)
+{
+	struct fx		*fx = *state;
+	struct decide		*hour;
+	struct decide_opts	 o;
+	struct check_verdict	 v;
+	int64_t			 age, t;
+	char			 mrz[128];
+
+	memset(&o, 0, sizeof(o));
+	o.feed_max_age_ms = INT64_C(3600) * 1000;
+	assert_int_equal(decide_new(&hour, fx->reg, "ALA01", &o), 0);
+	assert_int_equal(decide_feed_max_age(hour), o.feed_max_age_ms);
+	assert_int_equal(decide_feed_max_age(fx->dec),
+	    DECIDE_FEED_MAX_AGE_MS);
+	passport(mrz, sizeof(mrz), "KAZ", "N1234567", "ABENOV", "ASKAR",
+	    "900131", "300130");
+	t = date_now_ms();
+	assert_int_equal(decide_feed_stale(hour, t + 60000, &age), 0);
+	assert_true(age >= 60000 && age < 120000);
+	fx->now = t + o.feed_max_age_ms + 60000;
+	assert_int_equal(decide_feed_stale(hour, fx->now, &age), 1);
+	assert_int_equal(decide_feed_stale(fx->dec, fx->now, NULL), 0);
+	check(fx, mrz, PROTO_ENTRY, &v);
+	assert_false(v.feed_stale);
+	assert_null(check_find_reason(&v, "feed_stale"));
+	{
+		struct decide	*keep = fx->dec;
+
+		fx->dec = hour;
+		check(fx, mrz, PROTO_ENTRY, &v);
+		fx->dec = keep;
+	}
+	decide_free(hour);
+	assert_true(v.feed_stale);
+	need(&v, "feed_stale", CHECK_CLEAR);
+	assert_int_equal(v.verdict, CHECK_CLEAR);
+}
+
+/* Never applied: stale whatever the limit, age -1. */
+static void
+test_decide_feed_never(void **state)
+{
+	struct fx	*fx = *state;
+	int64_t		 age = 0;
+
+	assert_int_equal(decide_feed_stale(fx->dec, date_now_ms(), &age), 1);
+	assert_int_equal(age, -1);
 }
 
 static void
@@ -680,8 +818,14 @@ main(void)
 		    setup_policy, teardown),
 		cmocka_unit_test_setup_teardown(test_decide_stays,
 		    setup_policy, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_permit_days,
+		    setup_policy, teardown),
 		cmocka_unit_test_setup_teardown(test_decide_feed_stale,
 		    setup_policy, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_feed_max_age,
+		    setup_policy, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_feed_never,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decide_time_zone,
 		    setup_policy, teardown),
 		cmocka_unit_test(test_decide_key_uses_namematch),

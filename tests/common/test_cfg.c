@@ -703,8 +703,20 @@ test_ck_cfg_defaults(void **state)
 	assert_int_equal(c.backoff_min_ms, 500);
 	assert_int_equal(c.backoff_max_ms, 30000);
 	assert_int_equal(c.timeout_ms, 10000);
+	assert_int_equal(c.feed_max_age_s, 86400);
 	assert_string_equal(c.log_level, "info");
 	assert_string_equal(c.user, "");
+
+	/* A value given is the value taken. */
+	{
+		static const char	feed[] = "feed:\n  max_age_s: 3600\n";
+		char			buf[sizeof(ck_minimal) + sizeof(feed)];
+
+		(void)snprintf(buf, sizeof(buf), "%s%s", ck_minimal, feed);
+		ck_cfg_init(&c);
+		assert_int_equal(ck_load(buf, strlen(buf), &c, ""), 0);
+		assert_int_equal(c.feed_max_age_s, 3600);
+	}
 }
 
 static void
@@ -834,6 +846,7 @@ test_ck_cfg_example_file(void **state)
 	assert_int_equal(c.backoff_min_ms, 500);
 	assert_int_equal(c.backoff_max_ms, 30000);
 	assert_int_equal(c.timeout_ms, 10000);
+	assert_int_equal(c.feed_max_age_s, 86400);
 	assert_string_equal(c.log_level, "info");
 	assert_string_equal(c.user, "shekara");
 }
