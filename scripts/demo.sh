@@ -72,6 +72,14 @@ centre:
 YAML
 done
 
+echo "== sample registry feed for both posts (policy, alerts, a visa, stays)"
+TODAY=$(TZ=Asia/Almaty date +%F)
+python3 "$ROOT/scripts/sample-feed.py" "$ROOT/config/policy.yaml" "$TODAY" \
+    >"$D/sample-feed.jsonl"
+for p in ALA01 NUR02; do
+	"$BIN/feedapply" --store "$D/$p.db" "$D/sample-feed.jsonl" >/dev/null
+done
+
 echo "== centre: migrate and start"
 "$BIN/centrald" -c "$D/central.yaml" migrate
 "$BIN/centrald" -c "$D/central.yaml" >"$D/centrald.log" 2>&1 &
@@ -98,6 +106,26 @@ for p in ALA01 NUR02; do
 done
 n=$(psql "$CONNINFO" -XAtqc "select count(*) from crossings")
 
+mrz() { # STATE NUMBER NATIONALITY SURNAME GIVEN BIRTH SEX
+	"$BIN/checkpointctl" mrz make --format TD3 --issuing-state "$1" \
+	    --number "$2" --nationality "$3" --surname "$4" --given-names "$5" \
+	    --birth-date "$6" --sex "$7" --expiry-date 2033-01-01
+}
+check() { # DIRECTION then MRZ on stdin
+	"$BIN/checkpointctl" -c "$D/ALA01.yaml" check --direction "$1" --lane 1 \
+	    --officer KZ0042
+}
+echo
+echo "== lane checks at ALA01"
+echo "-- a Russian national entering, 10 days already used in the window:"
+mrz RUS C00000001 RUS IVANOV ALEKSEI 1990-05-12 M | check entry
+echo "-- the watchlist (entry ban typed in Cyrillic as Петров Сергей):"
+mrz RUS P12345678 RUS PETROV SERGEI 1975-03-14 M | check entry
+echo "-- a stolen passport:"
+mrz UZB AA1234567 UZB KARIMOV BOBUR 1985-02-02 M | check entry
+echo "-- leaving after 100 days under a 90/180 rule:"
+mrz RUS O00000003 RUS SMIRNOV OLEG 1970-01-01 M | check exit
+
 cat <<TXT
 
 Shekara demo is running ($n crossings at the centre).
@@ -112,6 +140,11 @@ What arrived at the centre:
   $BIN/centralctl -c $D/central.yaml crossings --post NUR02 --format json
 A post's replication state:
   $BIN/checkpointctl -c $D/ALA01.yaml status
+A lane check (the MRZ on stdin):
+  $BIN/checkpointctl mrz make --format TD3 --issuing-state RUS --number P12345678 \\
+      --nationality RUS --surname PETROV --given-names SERGEI --birth-date 1975-03-14 \\
+      --sex M --expiry-date 2033-01-01 |
+    $BIN/checkpointctl -c $D/ALA01.yaml check --direction entry --lane 1 --officer KZ0042
 Record a crossing by hand:
   $BIN/checkpointctl -c $D/ALA01.yaml record --direction entry --lane 1 \\
       --officer KZ0001 --doc-type P --issuing-state KAZ --number N0000001 \\
