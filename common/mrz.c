@@ -259,6 +259,10 @@ mrz_layout(enum mrz_format f)
 	return NULL;
 }
 
+static void	mrz_vadd(struct mrz_report *, int, const char *, const char *,
+		    int, int, const char *, va_list)
+		    __attribute__((format(printf, 7, 0)));
+
 static void
 mrz_vadd(struct mrz_report *r, int warn, const char *field, const char *code,
     int line, int column, const char *fmt, va_list ap)
