@@ -17,9 +17,9 @@
 #include "feed.h"
 #include "policy.h"
 #include "proto.h"
+#include "ptext.h"
 #include "stay.h"
 
-#define KEYSHOW_MAX	32	/* bytes of an unknown key shown */
 #define POLMSG_MAX	112	/* bytes of a policy problem quoted */
 #define DUMP_FLAGS	(JSON_COMPACT | JSON_PRESERVE_ORDER)
 #define POS_MAX_LL	((long long)FEED_POS_MAX)
@@ -44,9 +44,6 @@ struct pool {
 	size_t	 cap, used;
 };
 
-static int	perr(struct proto_error *, int, const char *, const char *,
-		    const char *, ...) __attribute__((format(printf, 5, 6)));
-
 static const char *const op_names[] = { "upsert", "delete" };
 static const char *const kind_names[] = { "document_alert", "person_alert",
     "permit", "stay_state", "policy", "officer" };
@@ -60,34 +57,6 @@ static const char *const alert_kind_names[] = { "entry_ban", "exit_ban",
 /*
  * Errors and paths.
  */
-
-/* Fill *err: field is path.key (either may be empty); returns rc. */
-static int
-perr(struct proto_error *err, int rc, const char *path, const char *key,
-    const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	if (key == NULL)
-		key = "";
-	if (path[0] != '\0' && key[0] != '\0')
-		n = snprintf(err->field, sizeof(err->field), "%s.%s", path,
-		    key);
-	else
-		n = snprintf(err->field, sizeof(err->field), "%s%s", path,
-		    key);
-	if (n < 0)
-		err->field[0] = '\0';
-	/* The deepest path, "entries[4999].data.holder.given_names", is
-	 * 37 bytes: nothing is cut. */
-	va_start(ap, fmt);
-	n = vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		err->message[0] = '\0';
-	return rc;
-}
 
 /* dst = path.key; the paths here are far shorter than PROTO_FIELD_MAX. */
 static void
@@ -109,194 +78,6 @@ stay_path(char *dst, size_t dstsz, const char *path, size_t i,
 }
 
 static const char *
-jtype(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "an unknown type";
-}
-
-/* A key from the wire, safe to show: printable ASCII, at most 32 bytes. */
-static void
-keyshow(char *dst, size_t dstsz, const char *s, size_t len)
-{
-	size_t	i, n;
-
-	n = len < KEYSHOW_MAX ? len : KEYSHOW_MAX;
-	if (n > dstsz - 4)
-		n = dstsz - 4;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		dst[i] = (ch < 0x20 || ch > 0x7e || ch == '"' ||
-		    ch == '\\') ? '?' : (char)ch;
-	}
-	if (n < len) {
-		memcpy(dst + n, "...", 3);
-		n += 3;
-	}
-	dst[n] = '\0';
-}
-
-/*
- * Text checks.
- */
-
-static int
-is_upper(char ch)
-{
-	return ch >= 'A' && ch <= 'Z';
-}
-
-static int
-is_lower(char ch)
-{
-	return ch >= 'a' && ch <= 'z';
-}
-
-static int
-is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-/* Decode one UTF-8 sequence at s[*i]; -1 if malformed. */
-static int
-utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp)
-{
-	uint32_t	c;
-	size_t		k, n;
-	unsigned char	lo = 0x80, hi = 0xbf;
-
-	c = s[*i];
-	if (c < 0x80) {
-		*cp = c;
-		(*i)++;
-		return 0;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 1;
-		c &= 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 2;
-		if (c == 0xe0)
-			lo = 0xa0;	/* overlong */
-		if (c == 0xed)
-			hi = 0x9f;	/* surrogates */
-		c &= 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 3;
-		if (c == 0xf0)
-			lo = 0x90;	/* overlong */
-		if (c == 0xf4)
-			hi = 0x8f;	/* over U+10FFFF */
-		c &= 0x07;
-	} else
-		return -1;
-	if (len - *i - 1 < n)
-		return -1;
-	for (k = 1; k <= n; k++) {
-		unsigned char b = s[*i + k];
-
-		if (b < lo || b > hi)
-			return -1;
-		lo = 0x80;
-		hi = 0xbf;
-		c = c << 6 | (b & 0x3f);
-	}
-	*i += n + 1;
-	*cp = c;
-	return 0;
-}
-
-static int
-is_control(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
-}
-
-/* Unicode space separators (Zs). */
-static int
-is_space(uint32_t cp)
-{
-	return cp == 0x20 || cp == 0xa0 || cp == 0x1680 ||
-	    (cp >= 0x2000 && cp <= 0x200a) || cp == 0x202f || cp == 0x205f ||
-	    cp == 0x3000;
-}
-
-enum text_fault {
-	TEXT_OK,
-	TEXT_EMPTY,
-	TEXT_LONG,
-	TEXT_UTF8,
-	TEXT_CONTROL,
-	TEXT_BLANK
-};
-
-/* lines: tab, LF and CR are allowed (the policy text). */
-static enum text_fault
-text_check(const char *s, size_t len, size_t min, size_t max, int nonblank,
-    int lines)
-{
-	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 i = 0;
-	uint32_t		 cp;
-	int			 blank = 1;
-
-	if (len < min)
-		return TEXT_EMPTY;
-	if (len > max)
-		return TEXT_LONG;
-	while (i < len) {
-		if (utf8_next(u, len, &i, &cp) != 0)
-			return TEXT_UTF8;
-		if (is_control(cp) && !(lines && (cp == '\t' || cp == '\n' ||
-		    cp == '\r')))
-			return TEXT_CONTROL;
-		if (!is_space(cp))
-			blank = 0;
-	}
-	if (nonblank && len > 0 && blank)
-		return TEXT_BLANK;
-	return TEXT_OK;
-}
-
-static const char *
-text_msg(enum text_fault f, const char *toolong)
-{
-	switch (f) {
-	case TEXT_OK:
-		return NULL;
-	case TEXT_EMPTY:
-		return "must not be empty";
-	case TEXT_LONG:
-		return toolong;
-	case TEXT_UTF8:
-		return "must be valid UTF-8";
-	case TEXT_CONTROL:
-		return "must not contain control characters";
-	case TEXT_BLANK:
-		return "must not be blank";
-	}
-	return "is invalid";
-}
-
-static const char *
 chk_id(const char *s, size_t len)
 {
 	return feed_check_id(s, len) ? NULL :
@@ -312,7 +93,7 @@ chk_state(const char *s, size_t len)
 	if (len < 1 || len > PROTO_STATE_MAX)
 		return "must be 1..3 letters A-Z";
 	for (i = 0; i < len; i++)
-		if (!is_upper(s[i]))
+		if (!ptext_is_upper(s[i]))
 			return "must be 1..3 letters A-Z";
 	return NULL;
 }
@@ -335,7 +116,7 @@ chk_docnum(const char *s, size_t len)
 	if (len < 1 || len > PROTO_DOCNUM_MAX)
 		return "must be 1..24 characters A-Z or 0-9";
 	for (i = 0; i < len; i++)
-		if (!is_upper(s[i]) && !is_digit(s[i]))
+		if (!ptext_is_upper(s[i]) && !ptext_is_digit(s[i]))
 			return "must be 1..24 characters A-Z or 0-9";
 	return NULL;
 }
@@ -344,14 +125,14 @@ chk_docnum(const char *s, size_t len)
 static const char *
 chk_text(const char *s, size_t len)
 {
-	return text_msg(text_check(s, len, 1, FEED_TEXT_MAX, 1, 0),
+	return ptext_msg(ptext_check(s, len, 1, FEED_TEXT_MAX, 1, 0),
 	    "must be at most 128 bytes");
 }
 
 static const char *
 chk_given(const char *s, size_t len)
 {
-	return text_msg(text_check(s, len, 0, FEED_TEXT_MAX, 1, 0),
+	return ptext_msg(ptext_check(s, len, 0, FEED_TEXT_MAX, 1, 0),
 	    "must be at most 128 bytes");
 }
 
@@ -363,7 +144,7 @@ digits(const char *s, size_t n, int *out)
 	int	v = 0;
 
 	for (i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
+		if (!ptext_is_digit(s[i]))
 			return -1;
 		v = v * 10 + (s[i] - '0');
 	}
@@ -414,7 +195,7 @@ chk_officer_id(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		char ch = s[i];
 
-		if (!is_upper(ch) && !is_lower(ch) && !is_digit(ch) &&
+		if (!ptext_is_upper(ch) && !ptext_is_lower(ch) && !ptext_is_digit(ch) &&
 		    ch != '.' && ch != '_' && ch != '-')
 			return msg;
 	}
@@ -447,13 +228,13 @@ chk_pin_hash(const char *s, size_t len)
 			continue;
 		}
 		if (seg == 0) {
-			if (!is_lower(ch) && !is_digit(ch) && ch != '-')
+			if (!ptext_is_lower(ch) && !ptext_is_digit(ch) && ch != '-')
 				return msg;
 			if (++seglen > 32)
 				return msg;
 			continue;
 		}
-		if (!is_upper(ch) && !is_lower(ch) && !is_digit(ch) &&
+		if (!ptext_is_upper(ch) && !ptext_is_lower(ch) && !ptext_is_digit(ch) &&
 		    strchr("/+.=,-", ch) == NULL)
 			return msg;
 		seglen++;
@@ -475,7 +256,7 @@ chk_policy_version(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		char ch = s[i];
 
-		if (!is_upper(ch) && !is_lower(ch) && !is_digit(ch) &&
+		if (!ptext_is_upper(ch) && !ptext_is_lower(ch) && !ptext_is_digit(ch) &&
 		    strchr("._:+-", ch) == NULL)
 			return msg;
 	}
@@ -485,7 +266,7 @@ chk_policy_version(const char *s, size_t len)
 static const char *
 chk_yaml(const char *s, size_t len)
 {
-	return text_msg(text_check(s, len, 1, FEED_YAML_MAX, 0, 1),
+	return ptext_msg(ptext_check(s, len, 1, FEED_YAML_MAX, 0, 1),
 	    "must be at most 262144 bytes");
 }
 
@@ -499,7 +280,7 @@ feed_check_id(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		char ch = s[i];
 
-		if (!is_upper(ch) && !is_lower(ch) && !is_digit(ch) &&
+		if (!ptext_is_upper(ch) && !ptext_is_lower(ch) && !ptext_is_digit(ch) &&
 		    ch != '.' && ch != '_' && ch != ':' && ch != '-')
 			return 0;
 	}
@@ -520,11 +301,11 @@ chk_member(const char *s, size_t sz, chk_fn chk, int nullable,
 
 	len = strnlen(s, sz);
 	if (len == sz)
-		return perr(err, ERR_INVAL, path, key, "is not terminated");
+		return ptext_error(err, ERR_INVAL, path, key, "is not terminated");
 	if (nullable && len == 0)
 		return 0;
 	if ((why = chk(s, len)) != NULL)
-		return perr(err, ERR_INVAL, path, key, "%s", why);
+		return ptext_error(err, ERR_INVAL, path, key, "%s", why);
 	return 0;
 }
 
@@ -561,7 +342,7 @@ chk_document_alert(const struct feed_document_alert *a, const char *path,
 	    (rc = MEMBER(a, number, chk_docnum, 0, path, err)) != 0)
 		return rc;
 	if (a->reason < FEED_LOST || a->reason > FEED_REVOKED)
-		return perr(err, ERR_INVAL, path, "reason", "must be \"lost\", "
+		return ptext_error(err, ERR_INVAL, path, "reason", "must be \"lost\", "
 		    "\"stolen\", \"invalidated\" or \"revoked\"");
 	return MEMBER(a, since, chk_date, 0, path, err);
 }
@@ -573,7 +354,7 @@ chk_person_alert(const struct feed_person_alert *a, const char *path,
 	int	rc;
 
 	if (a->kind < FEED_ENTRY_BAN || a->kind > FEED_WANTED)
-		return perr(err, ERR_INVAL, path, "kind", "must be "
+		return ptext_error(err, ERR_INVAL, path, "kind", "must be "
 		    "\"entry_ban\", \"exit_ban\" or \"wanted\"");
 	if ((rc = MEMBER(a, surname, chk_text, 0, path, err)) != 0 ||
 	    (rc = MEMBER(a, given_names, chk_given, 0, path, err)) != 0 ||
@@ -583,7 +364,7 @@ chk_person_alert(const struct feed_person_alert *a, const char *path,
 	    (rc = MEMBER(a, until, chk_date, 1, path, err)) != 0)
 		return rc;
 	if (a->severity < 1 || a->severity > FEED_SEVERITY_MAX)
-		return perr(err, ERR_INVAL, path, "severity", "must be 1..5");
+		return ptext_error(err, ERR_INVAL, path, "severity", "must be 1..5");
 	return MEMBER(a, source, chk_text, 0, path, err);
 }
 
@@ -596,7 +377,7 @@ chk_permit(const struct feed_permit *p, const char *path,
 	int				 rc;
 
 	if ((int)p->kind < 0 || p->kind >= POLICY_PERMIT_KINDS)
-		return perr(err, ERR_INVAL, path, "kind", "must be \"visa\", "
+		return ptext_error(err, ERR_INVAL, path, "kind", "must be \"visa\", "
 		    "\"work_permit\", \"residence_permit\", \"refugee\", "
 		    "\"asylum\" or \"repatriate\"");
 	subpath(hpath, sizeof(hpath), path, "holder");
@@ -610,18 +391,18 @@ chk_permit(const struct feed_permit *p, const char *path,
 	    (rc = MEMBER(p, valid_until, chk_date, 0, path, err)) != 0)
 		return rc;
 	if (member_days(p->valid_until) < member_days(p->valid_from))
-		return perr(err, ERR_INVAL, path, "valid_until",
+		return ptext_error(err, ERR_INVAL, path, "valid_until",
 		    "must not be before valid_from");
 	if (p->entries != FEED_NULL &&
 	    (p->entries < 1 || p->entries > FEED_COUNT_MAX))
-		return perr(err, ERR_INVAL, path, "entries",
+		return ptext_error(err, ERR_INVAL, path, "entries",
 		    "must be 1..65535 or null");
 	if (p->entries_used < 0 || p->entries_used > FEED_COUNT_MAX)
-		return perr(err, ERR_INVAL, path, "entries_used",
+		return ptext_error(err, ERR_INVAL, path, "entries_used",
 		    "must be 0..65535");
 	if (p->stay_days != FEED_NULL &&
 	    (p->stay_days < 1 || p->stay_days > STAY_DAYS_MAX))
-		return perr(err, ERR_INVAL, path, "stay_days",
+		return ptext_error(err, ERR_INVAL, path, "stay_days",
 		    "must be 1..3660 or null");
 	if ((rc = MEMBER(p, employer, chk_text, 1, path, err)) != 0)
 		return rc;
@@ -638,10 +419,10 @@ chk_stays(const struct stay *s, size_t n, const char *path,
 	size_t			i;
 
 	if (n > FEED_STAYS_MAX)
-		return perr(err, ERR_INVAL, path, "stays",
+		return ptext_error(err, ERR_INVAL, path, "stays",
 		    "must hold at most 1024 stays");
 	if (n > 0 && s == NULL)
-		return perr(err, ERR_INVAL, path, "stays", "is missing");
+		return ptext_error(err, ERR_INVAL, path, "stays", "is missing");
 	lo = day_of(FEED_YEAR_MIN, 1, 1);
 	hi = day_of(FEED_YEAR_MAX, 12, 31);
 	for (i = 0; i < n; i++) {
@@ -649,7 +430,7 @@ chk_stays(const struct stay *s, size_t n, const char *path,
 		if (s[i].entry < lo || s[i].entry > hi ||
 		    (s[i].exit != STAY_OPEN && (s[i].exit < lo ||
 		    s[i].exit > hi)))
-			return perr(err, ERR_INVAL, spath, NULL,
+			return ptext_error(err, ERR_INVAL, spath, NULL,
 			    "must be dates in the years 1900..2199");
 	}
 	if (!stay_check_list(s, n, &why)) {
@@ -657,7 +438,7 @@ chk_stays(const struct stay *s, size_t n, const char *path,
 			stay_path(spath, sizeof(spath), path, why.index, "");
 		else
 			subpath(spath, sizeof(spath), path, "stays");
-		return perr(err, ERR_INVAL, spath, NULL, "%s",
+		return ptext_error(err, ERR_INVAL, spath, NULL, "%s",
 		    stay_why_str(why.why));
 	}
 	return 0;
@@ -702,7 +483,7 @@ policy_problem(char *dst, size_t dstsz, const char *out, size_t outlen)
 	if (len > 7 && memcmp(s, "policy:", 7) == 0) {
 		s += 7;
 		len -= 7;
-		while (len > 0 && is_digit(*s) && line < 10000000) {
+		while (len > 0 && ptext_is_digit(*s) && line < 10000000) {
 			line = line * 10 + (*s - '0');
 			s++;
 			len--;
@@ -723,10 +504,10 @@ policy_problem(char *dst, size_t dstsz, const char *out, size_t outlen)
 	u = (const unsigned char *)s;
 	while (i < len) {
 		at = i;
-		if (utf8_next(u, len, &i, &cp) != 0) {
+		if (ptext_utf8_next(u, len, &i, &cp) != 0) {
 			i = at + 1;
 			cp = '?';
-		} else if (is_control(cp))
+		} else if (ptext_is_control(cp))
 			cp = '?';
 		if (cp < 0x80 || cp == '?') {
 			if (n + 1 >= dstsz)
@@ -758,11 +539,11 @@ chk_policy(const struct feed_policy *p, const char *path,
 	if ((rc = MEMBER(p, version, chk_policy_version, 0, path, err)) != 0)
 		return rc;
 	if (p->yaml == NULL)
-		return perr(err, ERR_INVAL, path, "yaml", "is missing");
+		return ptext_error(err, ERR_INVAL, path, "yaml", "is missing");
 	if ((why = chk_yaml(p->yaml, p->yaml_len)) != NULL)
-		return perr(err, ERR_INVAL, path, "yaml", "%s", why);
+		return ptext_error(err, ERR_INVAL, path, "yaml", "%s", why);
 	if ((fp = open_memstream(&out, &outlen)) == NULL)
-		return perr(err, ERR_NOMEM, path, "yaml", "out of memory");
+		return ptext_error(err, ERR_NOMEM, path, "yaml", "out of memory");
 	rc = policy_load_buf(&pol, "policy", (const uint8_t *)p->yaml,
 	    p->yaml_len, fp);
 	if (fclose(fp) != 0 && rc == 0)
@@ -770,18 +551,18 @@ chk_policy(const struct feed_policy *p, const char *path,
 	if (rc == ERR_NOMEM) {
 		policy_free(pol);
 		free(out);
-		return perr(err, ERR_NOMEM, path, "yaml", "out of memory");
+		return ptext_error(err, ERR_NOMEM, path, "yaml", "out of memory");
 	}
 	if (rc != 0) {
 		policy_problem(msg, sizeof(msg), out != NULL ? out : "",
 		    out != NULL ? outlen : 0);
 		free(out);
-		return perr(err, ERR_INVAL, path, "yaml",
+		return ptext_error(err, ERR_INVAL, path, "yaml",
 		    "is not a valid policy: %s", msg);
 	}
 	free(out);
 	rc = strcmp(pol->version, p->version) == 0 ? 0 :
-	    perr(err, ERR_INVAL, path, "version", "must equal the policy's "
+	    ptext_error(err, ERR_INVAL, path, "version", "must equal the policy's "
 	    "own version \"%s\"", pol->version);
 	policy_free(pol);
 	return rc;
@@ -796,13 +577,13 @@ chk_officer(const struct feed_officer *o, const char *id, const char *path,
 	if ((rc = MEMBER(o, id, chk_officer_id, 0, path, err)) != 0)
 		return rc;
 	if (strcmp(o->id, id) != 0)
-		return perr(err, ERR_INVAL, path, "id",
+		return ptext_error(err, ERR_INVAL, path, "id",
 		    "must equal the entry's id");
 	if ((rc = MEMBER(o, name, chk_text, 0, path, err)) != 0 ||
 	    (rc = MEMBER(o, pin_hash, chk_pin_hash, 0, path, err)) != 0)
 		return rc;
 	if (o->active != 0 && o->active != 1)
-		return perr(err, ERR_INVAL, path, "active",
+		return ptext_error(err, ERR_INVAL, path, "active",
 		    "must be true or false");
 	return 0;
 }
@@ -815,20 +596,20 @@ chk_entry(const struct feed_entry *e, const char *path,
 	int	rc;
 
 	if (e->pos < 1 || e->pos > FEED_POS_MAX)
-		return perr(err, ERR_INVAL, path, "pos",
+		return ptext_error(err, ERR_INVAL, path, "pos",
 		    "must be 1..9007199254740991");
 	if (e->op != FEED_UPSERT && e->op != FEED_DELETE)
-		return perr(err, ERR_INVAL, path, "op",
+		return ptext_error(err, ERR_INVAL, path, "op",
 		    "must be \"upsert\" or \"delete\"");
 	if (e->kind < FEED_DOCUMENT_ALERT || e->kind > FEED_KIND_MAX)
-		return perr(err, ERR_INVAL, path, "kind", "must be "
+		return ptext_error(err, ERR_INVAL, path, "kind", "must be "
 		    "\"document_alert\", \"person_alert\", \"permit\", "
 		    "\"stay_state\", \"policy\" or \"officer\"");
 	if ((rc = MEMBER(e, id, chk_id, 0, path, err)) != 0)
 		return rc;
 	if (e->kind == FEED_OFFICER && chk_officer_id(e->id,
 	    strlen(e->id)) != NULL)
-		return perr(err, ERR_INVAL, path, "id", "must be an officer "
+		return ptext_error(err, ERR_INVAL, path, "id", "must be an officer "
 		    "id: 1..32 characters A-Z, a-z, 0-9, \".\", \"_\" or "
 		    "\"-\"");
 	if (e->op == FEED_DELETE)
@@ -848,7 +629,7 @@ chk_entry(const struct feed_entry *e, const char *path,
 	case FEED_OFFICER:
 		return chk_officer(&e->data.officer, e->id, dpath, err);
 	}
-	return perr(err, ERR_INVAL, path, "kind", "is invalid");
+	return ptext_error(err, ERR_INVAL, path, "kind", "is invalid");
 }
 
 /* Positions strictly increasing within (from, to]. */
@@ -863,11 +644,11 @@ chk_positions(uint64_t from, uint64_t to, const struct feed_entry *e,
 	for (i = 0; i < n; i++) {
 		(void)snprintf(path, sizeof(path), "entries[%zu]", i);
 		if (e[i].pos <= prev && i > 0)
-			return perr(err, ERR_INVAL, path, "pos",
+			return ptext_error(err, ERR_INVAL, path, "pos",
 			    "must be greater than the pos %llu before it",
 			    (unsigned long long)prev);
 		if (e[i].pos <= from || e[i].pos > to)
-			return perr(err, ERR_INVAL, path, "pos",
+			return ptext_error(err, ERR_INVAL, path, "pos",
 			    "must be in the batch's (from, to] = (%llu, %llu]",
 			    (unsigned long long)from, (unsigned long long)to);
 		prev = e[i].pos;
@@ -893,17 +674,17 @@ chk_batch(const struct feed_batch *b, struct proto_error *err)
 	int	rc;
 
 	if (b->from > FEED_POS_MAX)
-		return perr(err, ERR_INVAL, "", "from",
+		return ptext_error(err, ERR_INVAL, "", "from",
 		    "must be 0..9007199254740991");
 	if (b->to < b->from || b->to > FEED_POS_MAX)
-		return perr(err, ERR_INVAL, "", "to", "must be from..%llu",
+		return ptext_error(err, ERR_INVAL, "", "to", "must be from..%llu",
 		    (unsigned long long)FEED_POS_MAX);
 	if (b->n > FEED_BATCH_MAX)
-		return perr(err, ERR_TOOBIG, "", "entries",
+		return ptext_error(err, ERR_TOOBIG, "", "entries",
 		    "has %zu entries; at most %d fit in one batch", b->n,
 		    FEED_BATCH_MAX);
 	if (b->n > 0 && b->entries == NULL)
-		return perr(err, ERR_INVAL, "", "entries", "is missing");
+		return ptext_error(err, ERR_INVAL, "", "entries", "is missing");
 	for (i = 0; i < b->n; i++) {
 		(void)snprintf(path, sizeof(path), "entries[%zu]", i);
 		if ((rc = chk_entry(&b->entries[i], path, err)) != 0)
@@ -1060,7 +841,7 @@ static const char *
 jerr_reason(const json_error_t *je, char *buf, size_t bufsz)
 {
 	const char	*near, *q;
-	char		 key[KEYSHOW_MAX + 4];
+	char		 key[PTEXT_KEYSHOW_MAX + 4];
 	size_t		 n;
 
 	switch (json_error_code(je)) {
@@ -1084,7 +865,7 @@ jerr_reason(const json_error_t *je, char *buf, size_t bufsz)
 			near += 8;
 			q = strrchr(near, '"');
 			n = q != NULL && q > near ? (size_t)(q - near) : 0;
-			keyshow(key, sizeof(key), near, n);
+			ptext_keyshow(key, sizeof(key), near, n);
 			if (snprintf(buf, bufsz, "duplicate key \"%s\"",
 			    key) < (int)bufsz)
 				return buf;
@@ -1114,20 +895,20 @@ dec_load(json_t **out, const uint8_t *p, size_t len, struct proto_error *err)
 	int		 rc;
 
 	if (p == NULL || len == 0)
-		return perr(err, ERR_PARSE, "", NULL,
+		return ptext_error(err, ERR_PARSE, "", NULL,
 		    "the body is empty; expected a JSON object");
 	root = json_loadb((const char *)p, len,
 	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (root == NULL) {
 		if (json_error_code(&je) == json_error_out_of_memory)
-			return perr(err, ERR_NOMEM, "", NULL, "out of memory");
-		return perr(err, ERR_PARSE, "", NULL,
+			return ptext_error(err, ERR_NOMEM, "", NULL, "out of memory");
+		return ptext_error(err, ERR_PARSE, "", NULL,
 		    "malformed JSON at line %d, column %d: %s", je.line,
 		    je.column, jerr_reason(&je, why, sizeof(why)));
 	}
 	if (!json_is_object(root)) {
-		rc = perr(err, ERR_PARSE, "", NULL,
-		    "must be a JSON object, got %s", jtype(root));
+		rc = ptext_error(err, ERR_PARSE, "", NULL,
+		    "must be a JSON object, got %s", ptext_jtype(root));
 		json_decref(root);
 		return rc;
 	}
@@ -1141,15 +922,15 @@ dec_version(json_t *o, struct proto_error *err)
 	json_t	*v;
 
 	if ((v = json_object_get(o, "version")) == NULL)
-		return perr(err, ERR_VERSION, "", "version",
+		return ptext_error(err, ERR_VERSION, "", "version",
 		    "is required; this side speaks feed version %d",
 		    FEED_VERSION);
 	if (!json_is_integer(v))
-		return perr(err, ERR_VERSION, "", "version",
+		return ptext_error(err, ERR_VERSION, "", "version",
 		    "must be an integer, got %s; this side speaks feed "
-		    "version %d", jtype(v), FEED_VERSION);
+		    "version %d", ptext_jtype(v), FEED_VERSION);
 	if (json_integer_value(v) != FEED_VERSION)
-		return perr(err, ERR_VERSION, "", "version",
+		return ptext_error(err, ERR_VERSION, "", "version",
 		    "feed version %" JSON_INTEGER_FORMAT " is not spoken "
 		    "here; this side speaks feed version %d",
 		    json_integer_value(v), FEED_VERSION);
@@ -1163,7 +944,7 @@ dec_keys(json_t *o, const char *const *known, const char *path,
 {
 	const char	*key;
 	json_t		*v;
-	char		 show[KEYSHOW_MAX + 4];
+	char		 show[PTEXT_KEYSHOW_MAX + 4];
 	size_t		 i;
 
 	json_object_foreach(o, key, v) {
@@ -1171,8 +952,8 @@ dec_keys(json_t *o, const char *const *known, const char *path,
 			if (strcmp(key, known[i]) == 0)
 				break;
 		if (known[i] == NULL) {
-			keyshow(show, sizeof(show), key, strlen(key));
-			return perr(err, ERR_INVAL, path, NULL,
+			ptext_keyshow(show, sizeof(show), key, strlen(key));
+			return ptext_error(err, ERR_INVAL, path, NULL,
 			    "unknown key \"%s\"", show);
 		}
 	}
@@ -1185,7 +966,7 @@ dec_get(json_t *o, const char *key, const char *path, json_t **v,
     struct proto_error *err)
 {
 	if ((*v = json_object_get(o, key)) == NULL)
-		return perr(err, ERR_INVAL, path, key, "is required");
+		return ptext_error(err, ERR_INVAL, path, key, "is required");
 	return 0;
 }
 
@@ -1199,8 +980,8 @@ dec_object(json_t *o, const char *key, const char *path, json_t **v,
 	if ((rc = dec_get(o, key, path, v, err)) != 0)
 		return rc;
 	if (!json_is_object(*v))
-		return perr(err, ERR_INVAL, path, key,
-		    "must be an object, got %s", jtype(*v));
+		return ptext_error(err, ERR_INVAL, path, key,
+		    "must be an object, got %s", ptext_jtype(*v));
 	subpath(sub, subsz, path, key);
 	return 0;
 }
@@ -1221,12 +1002,12 @@ dec_int(json_t *o, const char *key, const char *path, int nullable,
 		return 0;
 	}
 	if (!json_is_integer(v))
-		return perr(err, ERR_INVAL, path, key, nullable ?
+		return ptext_error(err, ERR_INVAL, path, key, nullable ?
 		    "must be an integer or null, got %s" :
-		    "must be an integer, got %s", jtype(v));
+		    "must be an integer, got %s", ptext_jtype(v));
 	x = json_integer_value(v);
 	if (x < min || x > max)
-		return perr(err, ERR_INVAL, path, key,
+		return ptext_error(err, ERR_INVAL, path, key,
 		    nullable ? "must be %lld..%lld or null" :
 		    "must be %lld..%lld", (long long)min, (long long)max);
 	*out = x;
@@ -1251,15 +1032,15 @@ dec_str(json_t *o, const char *key, const char *path, int nullable,
 		return 0;
 	}
 	if (!json_is_string(v))
-		return perr(err, ERR_INVAL, path, key, nullable ?
+		return ptext_error(err, ERR_INVAL, path, key, nullable ?
 		    "must be a string or null, got %s" :
-		    "must be a string, got %s", jtype(v));
+		    "must be a string, got %s", ptext_jtype(v));
 	s = json_string_value(v);
 	n = json_string_length(v);
 	if ((why = chk(s, n)) != NULL)
-		return perr(err, ERR_INVAL, path, key, "%s", why);
+		return ptext_error(err, ERR_INVAL, path, key, "%s", why);
 	if (n >= dstsz)
-		return perr(err, ERR_INVAL, path, key, "is too long");
+		return ptext_error(err, ERR_INVAL, path, key, "is too long");
 	memcpy(dst, s, n);
 	dst[n] = '\0';
 	return 0;
@@ -1279,8 +1060,8 @@ dec_enum(json_t *o, const char *key, const char *path,
 	if ((rc = dec_get(o, key, path, &v, err)) != 0)
 		return rc;
 	if (!json_is_string(v))
-		return perr(err, ERR_INVAL, path, key, "%s, got %s", msg,
-		    jtype(v));
+		return ptext_error(err, ERR_INVAL, path, key, "%s, got %s", msg,
+		    ptext_jtype(v));
 	s = json_string_value(v);
 	len = json_string_length(v);
 	for (i = 0; i < n; i++) {
@@ -1289,7 +1070,7 @@ dec_enum(json_t *o, const char *key, const char *path,
 			return 0;
 		}
 	}
-	return perr(err, ERR_INVAL, path, key, "%s", msg);
+	return ptext_error(err, ERR_INVAL, path, key, "%s", msg);
 }
 
 static int
@@ -1302,8 +1083,8 @@ dec_bool(json_t *o, const char *key, const char *path, int *out,
 	if ((rc = dec_get(o, key, path, &v, err)) != 0)
 		return rc;
 	if (!json_is_boolean(v))
-		return perr(err, ERR_INVAL, path, key,
-		    "must be true or false, got %s", jtype(v));
+		return ptext_error(err, ERR_INVAL, path, key,
+		    "must be true or false, got %s", ptext_jtype(v));
 	*out = json_is_true(v);
 	return 0;
 }
@@ -1435,11 +1216,11 @@ dec_day(json_t *v, const char *path, int64_t *out, struct proto_error *err)
 	const char	*why;
 
 	if (!json_is_string(v))
-		return perr(err, ERR_INVAL, path, NULL,
-		    "must be a date string, got %s", jtype(v));
+		return ptext_error(err, ERR_INVAL, path, NULL,
+		    "must be a date string, got %s", ptext_jtype(v));
 	if ((why = chk_date(json_string_value(v),
 	    json_string_length(v))) != NULL)
-		return perr(err, ERR_INVAL, path, NULL, "%s", why);
+		return ptext_error(err, ERR_INVAL, path, NULL, "%s", why);
 	(void)date_parse_iso(&d, json_string_value(v), json_string_length(v));
 	*out = date_to_days(&d);
 	return 0;
@@ -1470,19 +1251,19 @@ dec_stay_state(json_t *o, const char *path, struct feed_stay_state *st,
 	    (rc = dec_get(o, "stays", path, &a, err)) != 0)
 		return rc;
 	if (!json_is_array(a))
-		return perr(err, ERR_INVAL, path, "stays",
-		    "must be an array, got %s", jtype(a));
+		return ptext_error(err, ERR_INVAL, path, "stays",
+		    "must be an array, got %s", ptext_jtype(a));
 	n = json_array_size(a);
 	if (n > FEED_STAYS_MAX)
-		return perr(err, ERR_INVAL, path, "stays",
+		return ptext_error(err, ERR_INVAL, path, "stays",
 		    "has %zu stays; at most 1024 are allowed", n);
 	if (n > 0 && (stays = pool_take(pl, n * sizeof(*stays))) == NULL)
-		return perr(err, ERR_NOMEM, path, "stays", "out of memory");
+		return ptext_error(err, ERR_NOMEM, path, "stays", "out of memory");
 	for (i = 0; i < n; i++) {
 		pair = json_array_get(a, i);
 		stay_path(spath, sizeof(spath), path, i, "");
 		if (!json_is_array(pair) || json_array_size(pair) != 2)
-			return perr(err, ERR_INVAL, spath, NULL,
+			return ptext_error(err, ERR_INVAL, spath, NULL,
 			    "must be [entry date, exit date or null]");
 		stay_path(spath, sizeof(spath), path, i, "[0]");
 		if ((rc = dec_day(json_array_get(pair, 0), spath,
@@ -1518,13 +1299,13 @@ dec_policy(json_t *o, const char *path, struct feed_policy *p,
 	    (rc = dec_get(o, "yaml", path, &v, err)) != 0)
 		return rc;
 	if (!json_is_string(v))
-		return perr(err, ERR_INVAL, path, "yaml",
-		    "must be a string, got %s", jtype(v));
+		return ptext_error(err, ERR_INVAL, path, "yaml",
+		    "must be a string, got %s", ptext_jtype(v));
 	n = json_string_length(v);
 	if ((why = chk_yaml(json_string_value(v), n)) != NULL)
-		return perr(err, ERR_INVAL, path, "yaml", "%s", why);
+		return ptext_error(err, ERR_INVAL, path, "yaml", "%s", why);
 	if ((yaml = pool_take(pl, n + 1)) == NULL)
-		return perr(err, ERR_NOMEM, path, "yaml", "out of memory");
+		return ptext_error(err, ERR_NOMEM, path, "yaml", "out of memory");
 	memcpy(yaml, json_string_value(v), n);
 	yaml[n] = '\0';
 	p->yaml = yaml;
@@ -1580,7 +1361,7 @@ dec_entry(json_t *o, const char *path, struct feed_entry *e, struct pool *pl,
 		return chk_entry(e, path, err);		/* names the id */
 	if (e->op == FEED_DELETE) {
 		if (json_object_get(o, "data") != NULL)
-			return perr(err, ERR_INVAL, path, "data",
+			return ptext_error(err, ERR_INVAL, path, "data",
 			    "must be absent in a delete");
 		return chk_entry(e, path, err);
 	}
@@ -1673,31 +1454,31 @@ feed_decode_batch(struct feed_batch *out, size_t cap, const uint8_t *p,
 	    (rc = dec_get(root, "entries", "", &a, err)) != 0)
 		goto done;
 	if (!json_is_array(a)) {
-		rc = perr(err, ERR_INVAL, "", "entries",
-		    "must be an array, got %s", jtype(a));
+		rc = ptext_error(err, ERR_INVAL, "", "entries",
+		    "must be an array, got %s", ptext_jtype(a));
 		goto done;
 	}
 	n = json_array_size(a);
 	if (n > cap) {
-		rc = perr(err, ERR_TOOBIG, "", "entries",
+		rc = ptext_error(err, ERR_TOOBIG, "", "entries",
 		    "has %zu entries; at most %zu fit in one batch", n, cap);
 		goto done;
 	}
 	if ((tmp = calloc(n > 0 ? n : 1, sizeof(*tmp))) == NULL) {
-		rc = perr(err, ERR_NOMEM, "", NULL, "out of memory");
+		rc = ptext_error(err, ERR_NOMEM, "", NULL, "out of memory");
 		goto done;
 	}
 	if ((pl.cap = pool_need(a)) > 0 &&
 	    (pl.base = malloc(pl.cap)) == NULL) {
-		rc = perr(err, ERR_NOMEM, "", NULL, "out of memory");
+		rc = ptext_error(err, ERR_NOMEM, "", NULL, "out of memory");
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
 		item = json_array_get(a, i);
 		(void)snprintf(path, sizeof(path), "entries[%zu]", i);
 		if (!json_is_object(item)) {
-			rc = perr(err, ERR_INVAL, path, NULL,
-			    "must be an object, got %s", jtype(item));
+			rc = ptext_error(err, ERR_INVAL, path, NULL,
+			    "must be an object, got %s", ptext_jtype(item));
 			goto done;
 		}
 		if ((rc = dec_entry(item, path, &tmp[i], &pl, err)) != 0)

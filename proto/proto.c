@@ -16,12 +16,12 @@
 #include "err.h"
 #include "mrz.h"
 #include "proto.h"
+#include "ptext.h"
 
 #define SEQ_MAX		INT64_C(9007199254740991)	/* 2^53 - 1 */
 #define TIME_MAX	INT64_C(253402300799999)	/* 9999-12-31, last ms */
 #define DOC_YEAR_MIN	1900
 #define DOC_YEAR_MAX	2199
-#define KEYSHOW_MAX	32	/* bytes of an unknown key shown in a message */
 #define DUMP_FLAGS	(JSON_COMPACT | JSON_PRESERVE_ORDER)
 
 /* The messages below spell these bounds out. */
@@ -48,218 +48,9 @@ struct seqpos {
 	size_t		idx;
 };
 
-static int	perr(struct proto_error *, int, const char *, const char *,
-		    const char *, ...) __attribute__((format(printf, 5, 6)));
-
 /*
  * Errors.
  */
-
-/* Fill *err: field is path.key (either may be empty); returns rc. */
-static int
-perr(struct proto_error *err, int rc, const char *path, const char *key,
-    const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	if (key == NULL)
-		key = "";
-	if (path[0] != '\0' && key[0] != '\0')
-		n = snprintf(err->field, sizeof(err->field), "%s.%s", path,
-		    key);
-	else
-		n = snprintf(err->field, sizeof(err->field), "%s%s", path,
-		    key);
-	if (n < 0)
-		err->field[0] = '\0';
-	/* A longer path cannot occur: the deepest is 36 bytes. */
-	va_start(ap, fmt);
-	n = vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		err->message[0] = '\0';
-	return rc;
-}
-
-static const char *
-jtype(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "an unknown type";
-}
-
-/* A key from the wire, safe to show: printable ASCII, at most 32 bytes. */
-static void
-keyshow(char *dst, size_t dstsz, const char *s, size_t len)
-{
-	size_t	i, n;
-
-	n = len < KEYSHOW_MAX ? len : KEYSHOW_MAX;
-	if (n > dstsz - 4)
-		n = dstsz - 4;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		dst[i] = (ch < 0x20 || ch > 0x7e || ch == '"' ||
-		    ch == '\\') ? '?' : (char)ch;
-	}
-	if (n < len) {
-		memcpy(dst + n, "...", 3);
-		n += 3;
-	}
-	dst[n] = '\0';
-}
-
-/*
- * Text checks, shared by decoders and encoders.
- */
-
-static int
-is_upper(char ch)
-{
-	return ch >= 'A' && ch <= 'Z';
-}
-
-static int
-is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-/* Decode one UTF-8 sequence at s[*i]; -1 if malformed. */
-static int
-utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp)
-{
-	uint32_t	c;
-	size_t		k, n;
-	unsigned char	lo = 0x80, hi = 0xbf;
-
-	c = s[*i];
-	if (c < 0x80) {
-		*cp = c;
-		(*i)++;
-		return 0;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 1;
-		c &= 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 2;
-		if (c == 0xe0)
-			lo = 0xa0;	/* overlong */
-		if (c == 0xed)
-			hi = 0x9f;	/* surrogates */
-		c &= 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 3;
-		if (c == 0xf0)
-			lo = 0x90;	/* overlong */
-		if (c == 0xf4)
-			hi = 0x8f;	/* over U+10FFFF */
-		c &= 0x07;
-	} else
-		return -1;
-	if (len - *i - 1 < n)
-		return -1;
-	for (k = 1; k <= n; k++) {
-		unsigned char b = s[*i + k];
-
-		if (b < lo || b > hi)
-			return -1;
-		lo = 0x80;
-		hi = 0xbf;
-		c = c << 6 | (b & 0x3f);
-	}
-	*i += n + 1;
-	*cp = c;
-	return 0;
-}
-
-static int
-is_control(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
-}
-
-/* Unicode space separators (Zs). */
-static int
-is_space(uint32_t cp)
-{
-	return cp == 0x20 || cp == 0xa0 || cp == 0x1680 ||
-	    (cp >= 0x2000 && cp <= 0x200a) || cp == 0x202f || cp == 0x205f ||
-	    cp == 0x3000;
-}
-
-enum text_fault {
-	TEXT_OK,
-	TEXT_EMPTY,
-	TEXT_LONG,
-	TEXT_UTF8,
-	TEXT_CONTROL,
-	TEXT_BLANK
-};
-
-static enum text_fault
-text_check(const char *s, size_t len, size_t min, size_t max, int nonblank)
-{
-	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 i = 0;
-	uint32_t		 cp;
-	int			 blank = 1;
-
-	if (len < min)
-		return TEXT_EMPTY;
-	if (len > max)
-		return TEXT_LONG;
-	while (i < len) {
-		if (utf8_next(u, len, &i, &cp) != 0)
-			return TEXT_UTF8;
-		if (is_control(cp))
-			return TEXT_CONTROL;
-		if (!is_space(cp))
-			blank = 0;
-	}
-	if (nonblank && len > 0 && blank)
-		return TEXT_BLANK;
-	return TEXT_OK;
-}
-
-static const char *
-text_msg(enum text_fault f, const char *toolong)
-{
-	switch (f) {
-	case TEXT_OK:
-		return NULL;
-	case TEXT_EMPTY:
-		return "must not be empty";
-	case TEXT_LONG:
-		return toolong;
-	case TEXT_UTF8:
-		return "must be valid UTF-8";
-	case TEXT_CONTROL:
-		return "must not contain control characters";
-	case TEXT_BLANK:
-		return "must not be blank";
-	}
-	return "is invalid";
-}
 
 static const char *
 chk_post(const char *s, size_t len)
@@ -280,7 +71,7 @@ chk_officer(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		char ch = s[i];
 
-		if (!is_upper(ch) && !is_digit(ch) &&
+		if (!ptext_is_upper(ch) && !ptext_is_digit(ch) &&
 		    !(ch >= 'a' && ch <= 'z') && ch != '.' && ch != '_' &&
 		    ch != '-')
 			return msg;
@@ -299,17 +90,17 @@ chk_reqid(const char *s, size_t len)
 static const char *
 chk_reason(const char *s, size_t len)
 {
-	enum text_fault	f;
+	enum ptext_fault	f;
 
-	f = text_check(s, len, 1, PROTO_REASON_MAX, 1);
-	return text_msg(f, "must be at most 500 bytes");
+	f = ptext_check(s, len, 1, PROTO_REASON_MAX, 1, 0);
+	return ptext_msg(f, "must be at most 500 bytes");
 }
 
 static const char *
 chk_doctype(const char *s, size_t len)
 {
-	if (len < 1 || len > PROTO_DOCTYPE_MAX || !is_upper(s[0]) ||
-	    (len == 2 && !is_upper(s[1]) && s[1] != '<'))
+	if (len < 1 || len > PROTO_DOCTYPE_MAX || !ptext_is_upper(s[0]) ||
+	    (len == 2 && !ptext_is_upper(s[1]) && s[1] != '<'))
 		return "must be a letter A-Z, optionally followed by A-Z "
 		    "or \"<\"";
 	return NULL;
@@ -323,7 +114,7 @@ chk_state(const char *s, size_t len)
 	if (len < 1 || len > PROTO_STATE_MAX)
 		return "must be 1..3 letters A-Z";
 	for (i = 0; i < len; i++)
-		if (!is_upper(s[i]))
+		if (!ptext_is_upper(s[i]))
 			return "must be 1..3 letters A-Z";
 	return NULL;
 }
@@ -336,7 +127,7 @@ chk_docnum(const char *s, size_t len)
 	if (len < 1 || len > PROTO_DOCNUM_MAX)
 		return "must be 1..24 characters A-Z or 0-9";
 	for (i = 0; i < len; i++)
-		if (!is_upper(s[i]) && !is_digit(s[i]))
+		if (!ptext_is_upper(s[i]) && !ptext_is_digit(s[i]))
 			return "must be 1..24 characters A-Z or 0-9";
 	return NULL;
 }
@@ -344,14 +135,14 @@ chk_docnum(const char *s, size_t len)
 static const char *
 chk_surname(const char *s, size_t len)
 {
-	return text_msg(text_check(s, len, 1, PROTO_NAME_MAX, 1),
+	return ptext_msg(ptext_check(s, len, 1, PROTO_NAME_MAX, 1, 0),
 	    "must be at most 128 bytes");
 }
 
 static const char *
 chk_given(const char *s, size_t len)
 {
-	return text_msg(text_check(s, len, 0, PROTO_NAME_MAX, 1),
+	return ptext_msg(ptext_check(s, len, 0, PROTO_NAME_MAX, 1, 0),
 	    "must be at most 128 bytes");
 }
 
@@ -379,21 +170,21 @@ chk_sex(const char *s, size_t len)
 static const char *
 chk_last_error(const char *s, size_t len)
 {
-	return text_msg(text_check(s, len, 1, 255, 0),
+	return ptext_msg(ptext_check(s, len, 1, 255, 0, 0),
 	    "must be at most 255 bytes");
 }
 
 static const char *
 chk_err_field(const char *s, size_t len)
 {
-	return text_msg(text_check(s, len, 0, PROTO_FIELD_MAX - 1, 0),
+	return ptext_msg(ptext_check(s, len, 0, PROTO_FIELD_MAX - 1, 0, 0),
 	    "must be at most 63 bytes");
 }
 
 static const char *
 chk_err_message(const char *s, size_t len)
 {
-	return text_msg(text_check(s, len, 1, PROTO_MSG_MAX - 1, 0),
+	return ptext_msg(ptext_check(s, len, 1, PROTO_MSG_MAX - 1, 0, 0),
 	    "must be at most 159 bytes");
 }
 
@@ -421,9 +212,9 @@ chk_member(const char *s, size_t sz, chk_fn chk, const char *path,
 
 	len = strnlen(s, sz);
 	if (len == sz)
-		return perr(err, ERR_INVAL, path, key, "is not terminated");
+		return ptext_error(err, ERR_INVAL, path, key, "is not terminated");
 	if ((why = chk(s, len)) != NULL)
-		return perr(err, ERR_INVAL, path, key, "%s", why);
+		return ptext_error(err, ERR_INVAL, path, key, "%s", why);
 	return 0;
 }
 
@@ -449,7 +240,7 @@ chk_document(const struct proto_document *d, const char *path,
 	    chk_docdate, path, "birth_date", err)) != 0)
 		return rc;
 	if (chk_sex(&d->sex, 1) != NULL)
-		return perr(err, ERR_INVAL, path, "sex", "%s",
+		return ptext_error(err, ERR_INVAL, path, "sex", "%s",
 		    chk_sex(&d->sex, 1));
 	return chk_member(d->expiry_date, sizeof(d->expiry_date), chk_docdate,
 	    path, "expiry_date", err);
@@ -463,24 +254,24 @@ chk_crossing(const struct proto_crossing *c, const char *path,
 	int	rc;
 
 	if (c->seq > (uint64_t)SEQ_MAX)
-		return perr(err, ERR_INVAL, path, "seq",
+		return ptext_error(err, ERR_INVAL, path, "seq",
 		    "must be 1..9007199254740991");
 	if (c->seq == 0 && c->recorded_at != 0)
-		return perr(err, ERR_INVAL, path, "recorded_at",
+		return ptext_error(err, ERR_INVAL, path, "recorded_at",
 		    "must be unset until the post assigns seq");
 	if (c->seq != 0 && !time_ok(c->recorded_at))
-		return perr(err, ERR_INVAL, path, "recorded_at", TIME_MSG);
+		return ptext_error(err, ERR_INVAL, path, "recorded_at", TIME_MSG);
 	if (c->direction != PROTO_ENTRY && c->direction != PROTO_EXIT)
-		return perr(err, ERR_INVAL, path, "direction",
+		return ptext_error(err, ERR_INVAL, path, "direction",
 		    "must be \"entry\" or \"exit\"");
 	if (c->lane < 1 || c->lane > PROTO_LANE_MAX)
-		return perr(err, ERR_INVAL, path, "lane", "must be 1..999");
+		return ptext_error(err, ERR_INVAL, path, "lane", "must be 1..999");
 	if ((rc = chk_member(c->officer, sizeof(c->officer), chk_officer,
 	    path, "officer", err)) != 0)
 		return rc;
 	if (c->outcome != PROTO_ADMIT && c->outcome != PROTO_REFUSE &&
 	    c->outcome != PROTO_REFER)
-		return perr(err, ERR_INVAL, path, "outcome",
+		return ptext_error(err, ERR_INVAL, path, "outcome",
 		    "must be \"admit\", \"refuse\" or \"refer\"");
 	/* "" is no key; anything else must be one, in either form. */
 	if (strnlen(c->request_id, sizeof(c->request_id)) > 0 &&
@@ -488,7 +279,7 @@ chk_crossing(const struct proto_crossing *c, const char *path,
 	    path, "request_id", err)) != 0)
 		return rc;
 	if (c->check_id > PROTO_CHECK_ID_MAX)
-		return perr(err, ERR_INVAL, path, "check_id",
+		return ptext_error(err, ERR_INVAL, path, "check_id",
 		    "must be 1..9007199254740991");
 	if (strnlen(c->reason, sizeof(c->reason)) > 0 &&
 	    (rc = chk_member(c->reason, sizeof(c->reason), chk_reason,
@@ -496,7 +287,7 @@ chk_crossing(const struct proto_crossing *c, const char *path,
 		return rc;
 	if (snprintf(dpath, sizeof(dpath), "%s%sdocument", path,
 	    path[0] != '\0' ? "." : "") >= (int)sizeof(dpath))
-		return perr(err, ERR_INVAL, path, NULL, "path too long");
+		return ptext_error(err, ERR_INVAL, path, NULL, "path too long");
 	return chk_document(&c->doc, dpath, err);
 }
 
@@ -526,7 +317,7 @@ chk_seq_unique(const struct proto_crossing *items, size_t n,
 	if (n < 2)
 		return 0;
 	if ((sp = calloc(n, sizeof(*sp))) == NULL)
-		return perr(err, ERR_NOMEM, "", NULL, "out of memory");
+		return ptext_error(err, ERR_NOMEM, "", NULL, "out of memory");
 	for (i = 0; i < n; i++) {
 		sp[i].seq = items[i].seq;
 		sp[i].idx = i;
@@ -543,7 +334,7 @@ chk_seq_unique(const struct proto_crossing *items, size_t n,
 	if (later == SIZE_MAX)
 		return 0;
 	(void)snprintf(path, sizeof(path), "crossings[%zu]", later);
-	return perr(err, ERR_INVAL, path, "seq",
+	return ptext_error(err, ERR_INVAL, path, "seq",
 	    "repeats seq %llu of crossings[%zu]", (unsigned long long)seq,
 	    first);
 }
@@ -556,7 +347,7 @@ proto_check_post_code(const char *s, size_t len)
 	if (s == NULL || len < 2 || len > PROTO_POST_MAX)
 		return 0;
 	for (i = 0; i < len; i++)
-		if (!is_upper(s[i]) && !is_digit(s[i]))
+		if (!ptext_is_upper(s[i]) && !ptext_is_digit(s[i]))
 			return 0;
 	return 1;
 }
@@ -577,7 +368,7 @@ proto_check_request_id(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		char ch = s[i];
 
-		if (!is_upper(ch) && !is_digit(ch) &&
+		if (!ptext_is_upper(ch) && !ptext_is_digit(ch) &&
 		    !(ch >= 'a' && ch <= 'z') && ch != '.' && ch != '_' &&
 		    ch != ':' && ch != '-')
 			return 0;
@@ -652,7 +443,7 @@ static const char *
 jerr_reason(const json_error_t *je, char *buf, size_t bufsz)
 {
 	const char	*near, *q;
-	char		 key[KEYSHOW_MAX + 4];
+	char		 key[PTEXT_KEYSHOW_MAX + 4];
 	size_t		 n;
 
 	switch (json_error_code(je)) {
@@ -676,7 +467,7 @@ jerr_reason(const json_error_t *je, char *buf, size_t bufsz)
 			near += 8;
 			q = strrchr(near, '"');
 			n = q != NULL && q > near ? (size_t)(q - near) : 0;
-			keyshow(key, sizeof(key), near, n);
+			ptext_keyshow(key, sizeof(key), near, n);
 			if (snprintf(buf, bufsz, "duplicate key \"%s\"",
 			    key) < (int)bufsz)
 				return buf;
@@ -802,20 +593,20 @@ dec_load(json_t **out, const uint8_t *p, size_t len, struct proto_error *err)
 	int		 rc;
 
 	if (p == NULL || len == 0)
-		return perr(err, ERR_PARSE, "", NULL,
+		return ptext_error(err, ERR_PARSE, "", NULL,
 		    "the body is empty; expected a JSON object");
 	root = json_loadb((const char *)p, len,
 	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (root == NULL) {
 		if (json_error_code(&je) == json_error_out_of_memory)
-			return perr(err, ERR_NOMEM, "", NULL, "out of memory");
-		return perr(err, ERR_PARSE, "", NULL,
+			return ptext_error(err, ERR_NOMEM, "", NULL, "out of memory");
+		return ptext_error(err, ERR_PARSE, "", NULL,
 		    "malformed JSON at line %d, column %d: %s", je.line,
 		    je.column, jerr_reason(&je, why, sizeof(why)));
 	}
 	if (!json_is_object(root)) {
-		rc = perr(err, ERR_PARSE, "", NULL,
-		    "must be a JSON object, got %s", jtype(root));
+		rc = ptext_error(err, ERR_PARSE, "", NULL,
+		    "must be a JSON object, got %s", ptext_jtype(root));
 		json_decref(root);
 		return rc;
 	}
@@ -831,16 +622,16 @@ dec_version(json_t *o, int required, struct proto_error *err)
 	if ((v = json_object_get(o, "version")) == NULL) {
 		if (!required)
 			return 0;
-		return perr(err, ERR_VERSION, "", "version",
+		return ptext_error(err, ERR_VERSION, "", "version",
 		    "is required; this side speaks version %d",
 		    PROTO_VERSION);
 	}
 	if (!json_is_integer(v))
-		return perr(err, ERR_VERSION, "", "version",
+		return ptext_error(err, ERR_VERSION, "", "version",
 		    "must be an integer, got %s; this side speaks version %d",
-		    jtype(v), PROTO_VERSION);
+		    ptext_jtype(v), PROTO_VERSION);
 	if (json_integer_value(v) != PROTO_VERSION)
-		return perr(err, ERR_VERSION, "", "version",
+		return ptext_error(err, ERR_VERSION, "", "version",
 		    "version %" JSON_INTEGER_FORMAT " is not spoken here; "
 		    "this side speaks version %d", json_integer_value(v),
 		    PROTO_VERSION);
@@ -854,7 +645,7 @@ dec_keys(json_t *o, const char *const *known, const char *path,
 {
 	const char	*key;
 	json_t		*v;
-	char		 show[KEYSHOW_MAX + 4];
+	char		 show[PTEXT_KEYSHOW_MAX + 4];
 	size_t		 i;
 
 	json_object_foreach(o, key, v) {
@@ -862,8 +653,8 @@ dec_keys(json_t *o, const char *const *known, const char *path,
 			if (strcmp(key, known[i]) == 0)
 				break;
 		if (known[i] == NULL) {
-			keyshow(show, sizeof(show), key, strlen(key));
-			return perr(err, ERR_INVAL, path, NULL,
+			ptext_keyshow(show, sizeof(show), key, strlen(key));
+			return ptext_error(err, ERR_INVAL, path, NULL,
 			    "unknown key \"%s\"", show);
 		}
 	}
@@ -877,7 +668,7 @@ dec_get(json_t *o, const char *key, const char *path, int required,
 {
 	*v = json_object_get(o, key);
 	if (*v == NULL && required)
-		return perr(err, ERR_INVAL, path, key, "is required");
+		return ptext_error(err, ERR_INVAL, path, key, "is required");
 	return 0;
 }
 
@@ -892,11 +683,11 @@ dec_int(json_t *o, const char *key, const char *path, int64_t min,
 	if ((rc = dec_get(o, key, path, 1, &v, err)) != 0)
 		return rc;
 	if (!json_is_integer(v))
-		return perr(err, ERR_INVAL, path, key,
-		    "must be an integer, got %s", jtype(v));
+		return ptext_error(err, ERR_INVAL, path, key,
+		    "must be an integer, got %s", ptext_jtype(v));
 	x = json_integer_value(v);
 	if (x < min || x > max)
-		return perr(err, ERR_INVAL, path, key,
+		return ptext_error(err, ERR_INVAL, path, key,
 		    "must be %lld..%lld", (long long)min, (long long)max);
 	*out = x;
 	return 0;
@@ -910,14 +701,14 @@ dec_strval(json_t *v, const char *key, const char *path, chk_fn chk,
 	size_t		 n;
 
 	if (!json_is_string(v))
-		return perr(err, ERR_INVAL, path, key,
-		    "must be a string, got %s", jtype(v));
+		return ptext_error(err, ERR_INVAL, path, key,
+		    "must be a string, got %s", ptext_jtype(v));
 	s = json_string_value(v);
 	n = json_string_length(v);
 	if ((why = chk(s, n)) != NULL)
-		return perr(err, ERR_INVAL, path, key, "%s", why);
+		return ptext_error(err, ERR_INVAL, path, key, "%s", why);
 	if (n >= dstsz)
-		return perr(err, ERR_INVAL, path, key, "is too long");
+		return ptext_error(err, ERR_INVAL, path, key, "is too long");
 	memcpy(dst, s, n);
 	dst[n] = '\0';
 	return 0;
@@ -953,12 +744,12 @@ dec_time(json_t *o, const char *key, const char *path, int nullable,
 		return 0;
 	}
 	if (!json_is_string(v))
-		return perr(err, ERR_INVAL, path, key,
+		return ptext_error(err, ERR_INVAL, path, key,
 		    nullable ? "must be a string or null, got %s" :
-		    "must be a string, got %s", jtype(v));
+		    "must be a string, got %s", ptext_jtype(v));
 	if (date_parse_rfc3339(&ms, json_string_value(v),
 	    json_string_length(v)) != 0 || !time_ok(ms))
-		return perr(err, ERR_INVAL, path, key, TIME_MSG);
+		return ptext_error(err, ERR_INVAL, path, key, TIME_MSG);
 	*out = ms;
 	return 0;
 }
@@ -979,8 +770,8 @@ dec_enum(json_t *o, const char *key, const char *path, int required,
 	if (v == NULL)
 		return 0;
 	if (!json_is_string(v))
-		return perr(err, ERR_INVAL, path, key, "%s, got %s", msg,
-		    jtype(v));
+		return ptext_error(err, ERR_INVAL, path, key, "%s, got %s", msg,
+		    ptext_jtype(v));
 	s = json_string_value(v);
 	len = json_string_length(v);
 	for (i = 0; i < n; i++) {
@@ -989,7 +780,7 @@ dec_enum(json_t *o, const char *key, const char *path, int required,
 			return 0;
 		}
 	}
-	return perr(err, ERR_INVAL, path, key, "%s", msg);
+	return ptext_error(err, ERR_INVAL, path, key, "%s", msg);
 }
 
 static int
@@ -1043,27 +834,27 @@ dec_mrz(json_t *v, const char *path, struct proto_document *d,
 	int				 rc;
 
 	if (!json_is_string(v))
-		return perr(err, ERR_INVAL, path, "mrz",
-		    "must be a string of MRZ lines, got %s", jtype(v));
+		return ptext_error(err, ERR_INVAL, path, "mrz",
+		    "must be a string of MRZ lines, got %s", ptext_jtype(v));
 	n = json_string_length(v);
 	if (n == 0 || n > MRZ_TEXT_MAX)
-		return perr(err, ERR_INVAL, path, "mrz",
+		return ptext_error(err, ERR_INVAL, path, "mrz",
 		    "must be 1..%d bytes of MRZ lines", MRZ_TEXT_MAX);
 	if (mrz_parse(&m, json_string_value(v), n, NULL) != 0) {
 		more = m.report.nerr + m.report.dropped - 1;
 		pr = &m.report.err[0];
 		if (m.report.nerr == 0)
-			return perr(err, ERR_INVAL, path, "mrz",
+			return ptext_error(err, ERR_INVAL, path, "mrz",
 			    "is not a valid machine-readable zone");
 		if (pr->line > 0)
-			return perr(err, ERR_INVAL, path, "mrz",
+			return ptext_error(err, ERR_INVAL, path, "mrz",
 			    "line %d, column %d: %s%s", pr->line, pr->column,
 			    pr->message, more > 0 ? " (and more)" : "");
-		return perr(err, ERR_INVAL, path, "mrz", "%s%s", pr->message,
+		return ptext_error(err, ERR_INVAL, path, "mrz", "%s%s", pr->message,
 		    more > 0 ? " (and more)" : "");
 	}
 	if (!m.birth_known || !m.expiry_known)
-		return perr(err, ERR_INVAL, path, "mrz",
+		return ptext_error(err, ERR_INVAL, path, "mrz",
 		    "the %s date is not printed in full; send the document "
 		    "fields instead", m.birth_known ? "expiry" : "birth");
 	memset(&out, 0, sizeof(out));
@@ -1083,7 +874,7 @@ dec_mrz(json_t *v, const char *path, struct proto_document *d,
 	    sizeof(out.birth_date)) != 0 ||
 	    date_format_iso(&m.expiry, out.expiry_date,
 	    sizeof(out.expiry_date)) != 0)
-		return perr(err, ERR_INVAL, path, "mrz",
+		return ptext_error(err, ERR_INVAL, path, "mrz",
 		    "holds a field this protocol cannot carry");
 	out.sex = m.sex;
 	/* The MRZ reader's rules are not this protocol's: check again. */
@@ -1092,7 +883,7 @@ dec_mrz(json_t *v, const char *path, struct proto_document *d,
 
 		memcpy(why, err->message, sizeof(why));
 		why[sizeof(why) - 1] = '\0';
-		return perr(err, rc, path, "mrz", "holds a document this "
+		return ptext_error(err, rc, path, "mrz", "holds a document this "
 		    "protocol cannot carry: %s", why);
 	}
 	*d = out;
@@ -1121,11 +912,11 @@ dec_crossing(json_t *o, const char *path, enum xmode mode,
 		return rc;
 	if (mode == XM_LANE) {
 		if (json_object_get(o, "seq") != NULL)
-			return perr(err, ERR_INVAL, path, "seq",
+			return ptext_error(err, ERR_INVAL, path, "seq",
 			    "must be absent in a lane request; the post "
 			    "assigns it");
 		if (json_object_get(o, "recorded_at") != NULL)
-			return perr(err, ERR_INVAL, path, "recorded_at",
+			return ptext_error(err, ERR_INVAL, path, "recorded_at",
 			    "must be absent in a lane request; the post "
 			    "assigns it");
 		if ((rc = dec_str(o, "request_id", path, 0, chk_reqid,
@@ -1165,18 +956,18 @@ dec_crossing(json_t *o, const char *path, enum xmode mode,
 	c->outcome = (enum proto_outcome)e;
 	if (mode == XM_LANE && (v = json_object_get(o, "mrz")) != NULL) {
 		if (json_object_get(o, "document") != NULL)
-			return perr(err, ERR_INVAL, path, "mrz",
+			return ptext_error(err, ERR_INVAL, path, "mrz",
 			    "give \"document\" or \"mrz\", not both");
 		return dec_mrz(v, path, &c->doc, err);
 	}
 	if ((rc = dec_get(o, "document", path, 1, &v, err)) != 0)
 		return rc;
 	if (!json_is_object(v))
-		return perr(err, ERR_INVAL, path, "document",
-		    "must be an object, got %s", jtype(v));
+		return ptext_error(err, ERR_INVAL, path, "document",
+		    "must be an object, got %s", ptext_jtype(v));
 	if (snprintf(dpath, sizeof(dpath), "%s%sdocument", path,
 	    path[0] != '\0' ? "." : "") >= (int)sizeof(dpath))
-		return perr(err, ERR_INVAL, path, NULL, "path too long");
+		return ptext_error(err, ERR_INVAL, path, NULL, "path too long");
 	return dec_document(v, dpath, &c->doc, err);
 }
 
@@ -1260,26 +1051,26 @@ proto_decode_batch(struct proto_batch *out, size_t cap, const uint8_t *p,
 	if ((rc = dec_get(root, "crossings", "", 1, &a, err)) != 0)
 		goto done;
 	if (!json_is_array(a)) {
-		rc = perr(err, ERR_INVAL, "", "crossings",
-		    "must be an array, got %s", jtype(a));
+		rc = ptext_error(err, ERR_INVAL, "", "crossings",
+		    "must be an array, got %s", ptext_jtype(a));
 		goto done;
 	}
 	n = json_array_size(a);
 	if (n > cap) {
-		rc = perr(err, ERR_TOOBIG, "", "crossings",
+		rc = ptext_error(err, ERR_TOOBIG, "", "crossings",
 		    "has %zu crossings; at most %zu fit in one batch", n, cap);
 		goto done;
 	}
 	if ((tmp = calloc(n > 0 ? n : 1, sizeof(*tmp))) == NULL) {
-		rc = perr(err, ERR_NOMEM, "", NULL, "out of memory");
+		rc = ptext_error(err, ERR_NOMEM, "", NULL, "out of memory");
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
 		item = json_array_get(a, i);
 		(void)snprintf(path, sizeof(path), "crossings[%zu]", i);
 		if (!json_is_object(item)) {
-			rc = perr(err, ERR_INVAL, path, NULL,
-			    "must be an object, got %s", jtype(item));
+			rc = ptext_error(err, ERR_INVAL, path, NULL,
+			    "must be an object, got %s", ptext_jtype(item));
 			goto done;
 		}
 		if ((rc = dec_crossing(item, path, XM_STORED, &tmp[i],
@@ -1320,31 +1111,31 @@ proto_decode_ack(struct proto_ack *out, size_t cap, const uint8_t *p,
 	if ((rc = dec_get(root, "durable", "", 1, &a, err)) != 0)
 		goto done;
 	if (!json_is_array(a)) {
-		rc = perr(err, ERR_INVAL, "", "durable",
-		    "must be an array, got %s", jtype(a));
+		rc = ptext_error(err, ERR_INVAL, "", "durable",
+		    "must be an array, got %s", ptext_jtype(a));
 		goto done;
 	}
 	n = json_array_size(a);
 	if (n > cap) {
-		rc = perr(err, ERR_TOOBIG, "", "durable",
+		rc = ptext_error(err, ERR_TOOBIG, "", "durable",
 		    "has %zu sequence numbers; at most %zu expected", n, cap);
 		goto done;
 	}
 	if ((tmp = calloc(n > 0 ? n : 1, sizeof(*tmp))) == NULL) {
-		rc = perr(err, ERR_NOMEM, "", NULL, "out of memory");
+		rc = ptext_error(err, ERR_NOMEM, "", NULL, "out of memory");
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
 		v = json_array_get(a, i);
 		(void)snprintf(path, sizeof(path), "durable[%zu]", i);
 		if (!json_is_integer(v)) {
-			rc = perr(err, ERR_INVAL, path, NULL,
-			    "must be an integer, got %s", jtype(v));
+			rc = ptext_error(err, ERR_INVAL, path, NULL,
+			    "must be an integer, got %s", ptext_jtype(v));
 			goto done;
 		}
 		x = json_integer_value(v);
 		if (x < 1 || x > SEQ_MAX) {
-			rc = perr(err, ERR_INVAL, path, NULL,
+			rc = ptext_error(err, ERR_INVAL, path, NULL,
 			    "must be 1..9007199254740991");
 			goto done;
 		}
