@@ -31,7 +31,8 @@ CK_MAINS	= checkpoint/checkpointd.c checkpoint/checkpointctl.c
 CK_CTL_SRC	= $(wildcard checkpoint/ctl_*.c)	# checkpointctl commands
 CK_SRC		= $(filter-out $(CK_MAINS) $(CK_CTL_SRC),$(wildcard checkpoint/*.c))
 CEN_MAINS	= central/centrald.c central/centralctl.c
-CEN_SRC		= $(filter-out $(CEN_MAINS),$(wildcard central/*.c))
+CEN_CTL_SRC	= $(wildcard central/cctl_*.c)	# centralctl commands
+CEN_SRC		= $(filter-out $(CEN_MAINS) $(CEN_CTL_SRC),$(wildcard central/*.c))
 MIGRATIONS	= $(sort $(wildcard central/migrations/*.sql))
 
 obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -73,7 +74,8 @@ $(BUILD)/bin/checkpointd: $(BUILD)/obj/checkpoint/checkpointd.o $(CK_OBJ) $(BASE
 $(BUILD)/bin/checkpointctl: $(BUILD)/obj/checkpoint/checkpointctl.o \
 	$(call obj,$(CK_CTL_SRC)) $(CK_OBJ) $(BASE_OBJ)
 $(BUILD)/bin/centrald: $(BUILD)/obj/central/centrald.o $(CEN_OBJ) $(BASE_OBJ)
-$(BUILD)/bin/centralctl: $(BUILD)/obj/central/centralctl.o $(CEN_OBJ) $(BASE_OBJ)
+$(BUILD)/bin/centralctl: $(BUILD)/obj/central/centralctl.o \
+	$(call obj,$(CEN_CTL_SRC)) $(CEN_OBJ) $(BASE_OBJ)
 $(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(call obj,$(TOOL_LIB)) $(CK_OBJ) $(BASE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -2,6 +2,7 @@
  * have pushed (CSV, JSON lines or a table) and show the schema's migration
  * state. Reads PostgreSQL directly, with central.yaml's conninfo or --db. */
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "cctl.h"
 #include "cencfg.h"
 #include "date.h"
 #include "db.h"
@@ -18,7 +20,6 @@
 #include "migrate.h"
 #include "proto.h"
 
-#define EXIT_USAGE	2
 #define CTL_TABLE_ROWS	1000	/* rows per aligned block of a table */
 
 enum ctl_format { CTL_CSV, CTL_JSON, CTL_TABLE };
@@ -49,6 +50,8 @@ ctl_usage(FILE *fp)
 	    "options:\n"
 	    "  -c, --config FILE  read the database conninfo from central.yaml\n"
 	    "      --db CONNINFO  a libpq connection string instead\n"
+	    "      --as NAME      who is making a change (recorded with it);\n"
+	    "                     default: the login user\n"
 	    "  -h, --help         show this help\n");
 }
 
@@ -75,12 +78,8 @@ ctl_crossings_usage(FILE *fp)
 	    "given_names,birth_date,sex,expiry_date.\n");
 }
 
-static void
-ctl_bad_usage(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
-
-static void
-ctl_bad_usage(const char *cmd, const char *fmt, ...)
+void
+cctl_bad_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -91,7 +90,7 @@ ctl_bad_usage(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'centralctl %s%s--help'.\n",
 	    cmd != NULL ? cmd : "", cmd != NULL ? " " : "");
-	exit(EXIT_USAGE);
+	exit(CCTL_EXIT_USAGE);
 }
 
 /*
@@ -99,8 +98,8 @@ ctl_bad_usage(const char *cmd, const char *fmt, ...)
  * 1 and sets *val (advancing *i past a separate value) if argv[*i] is that
  * option, 0 if it is not.
  */
-static int
-ctl_opt(const char *cmd, int argc, char **argv, int *i, const char *name,
+int
+cctl_opt(const char *cmd, int argc, char **argv, int *i, const char *name,
     const char **val)
 {
 	const char	*a = argv[*i];
@@ -115,7 +114,7 @@ ctl_opt(const char *cmd, int argc, char **argv, int *i, const char *name,
 	if (a[n] != '\0')
 		return 0;
 	if (*i + 1 >= argc)
-		ctl_bad_usage(cmd, "option %s needs a value", name);
+		cctl_bad_usage(cmd, "option %s needs a value", name);
 	*val = argv[++*i];
 	return 1;
 }
@@ -315,49 +314,49 @@ ctl_crossings(struct db *db, int argc, char **argv)
 			ctl_crossings_usage(stdout);
 			exit(0);
 		}
-		if (ctl_opt(cmd, argc, argv, &i, "--post", &v))
+		if (cctl_opt(cmd, argc, argv, &i, "--post", &v))
 			post = v;
-		else if (ctl_opt(cmd, argc, argv, &i, "--since", &v))
+		else if (cctl_opt(cmd, argc, argv, &i, "--since", &v))
 			since = v;
-		else if (ctl_opt(cmd, argc, argv, &i, "--until", &v))
+		else if (cctl_opt(cmd, argc, argv, &i, "--until", &v))
 			until = v;
-		else if (ctl_opt(cmd, argc, argv, &i, "--format", &v))
+		else if (cctl_opt(cmd, argc, argv, &i, "--format", &v))
 			fmt = v;
-		else if (ctl_opt(cmd, argc, argv, &i, "--limit", &v))
+		else if (cctl_opt(cmd, argc, argv, &i, "--limit", &v))
 			limit = v;
 		else if (argv[i][0] == '-')
-			ctl_bad_usage(cmd, "unknown option %s", argv[i]);
+			cctl_bad_usage(cmd, "unknown option %s", argv[i]);
 		else
-			ctl_bad_usage(cmd, "unexpected argument \"%s\"",
+			cctl_bad_usage(cmd, "unexpected argument \"%s\"",
 			    argv[i]);
 	}
 	if (post != NULL) {
 		if (!proto_check_post_code(post, strlen(post)))
-			ctl_bad_usage(cmd, "--post: \"%s\" is not a post code "
+			cctl_bad_usage(cmd, "--post: \"%s\" is not a post code "
 			    "(2 to 16 of A-Z, 0-9)", post);
 		f.post = post;
 	}
 	if (since != NULL) {
 		if (ctl_parse_time(since, &f.since) != 0)
-			ctl_bad_usage(cmd, "--since: \"%s\" is neither an RFC "
+			cctl_bad_usage(cmd, "--since: \"%s\" is neither an RFC "
 			    "3339 time nor a YYYY-MM-DD date", since);
 		f.has_since = 1;
 	}
 	if (until != NULL) {
 		if (ctl_parse_time(until, &f.until) != 0)
-			ctl_bad_usage(cmd, "--until: \"%s\" is neither an RFC "
+			cctl_bad_usage(cmd, "--until: \"%s\" is neither an RFC "
 			    "3339 time nor a YYYY-MM-DD date", until);
 		f.has_until = 1;
 	}
 	if (f.has_since && f.has_until && f.since >= f.until)
-		ctl_bad_usage(cmd, "--since %s is not before --until %s",
+		cctl_bad_usage(cmd, "--since %s is not before --until %s",
 		    since, until);
 	if (limit != NULL) {
 		errno = 0;
 		f.limit = strtoll(limit, &end, 10);
 		if (limit[0] < '0' || limit[0] > '9' || errno != 0 ||
 		    *end != '\0' || f.limit < 1)
-			ctl_bad_usage(cmd, "--limit: \"%s\" is not a whole "
+			cctl_bad_usage(cmd, "--limit: \"%s\" is not a whole "
 			    "number of at least 1", limit);
 	}
 	if (fmt == NULL)
@@ -369,7 +368,7 @@ ctl_crossings(struct db *db, int argc, char **argv)
 	else if (strcmp(fmt, "table") == 0)
 		o.fmt = CTL_TABLE;
 	else
-		ctl_bad_usage(cmd, "--format: \"%s\" is not csv, json or "
+		cctl_bad_usage(cmd, "--format: \"%s\" is not csv, json or "
 		    "table", fmt);
 	o.fp = stdout;
 
@@ -408,53 +407,100 @@ ctl_migrate_status(struct db *db, int argc, char **argv)
 			    "if the schema is current, 1 if not.\n");
 			exit(0);
 		}
-		ctl_bad_usage("migrate-status", "unexpected argument \"%s\"",
+		cctl_bad_usage("migrate-status", "unexpected argument \"%s\"",
 		    argv[i]);
 	}
 	return migrate_status(db, stdout) == 0 ? 0 : 1;
 }
 
 int
+cctl_is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+static int
+ctl_cmd_crossings(const struct cctl_ctx *ctx, int argc, char **argv)
+{
+	return ctl_crossings(ctx->db, argc, argv);
+}
+
+static int
+ctl_cmd_migrate_status(const struct cctl_ctx *ctx, int argc, char **argv)
+{
+	return ctl_migrate_status(ctx->db, argc, argv);
+}
+
+/* The commands; each group adds its line here (see cctl.h). */
+static const struct {
+	const char	*name;
+	cctl_fn		 fn;
+} ctl_cmds[] = {
+	{ "crossings",		ctl_cmd_crossings },
+	{ "migrate-status",	ctl_cmd_migrate_status },
+};
+
+/* Who is making a change: --as NAME, else the login user. */
+static void
+ctl_actor(char *buf, size_t bufsz, const char *as)
+{
+	const struct passwd	*pw;
+	const char		*name = as;
+
+	if (name == NULL && (pw = getpwuid(getuid())) != NULL)
+		name = pw->pw_name;
+	if (name == NULL || name[0] == '\0')
+		name = "unknown";
+	if ((size_t)snprintf(buf, bufsz, "%s", name) >= bufsz)
+		cctl_bad_usage(NULL, "--as: the name is over %zu bytes",
+		    bufsz - 1);
+}
+
+int
 main(int argc, char *argv[])
 {
 	static struct cen_cfg	 cfg;	/* large: not on the stack */
-	struct db		*db;
+	struct cctl_ctx		 ctx;
 	const char		*path = NULL, *conninfo = NULL, *cmd, *v;
-	int			 i, rc;
+	const char		*as = NULL;
+	size_t			 c, k;
+	int			 i, j, rc;
 
+	memset(&ctx, 0, sizeof(ctx));
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
+		if (cctl_is_help(argv[i])) {
 			ctl_usage(stdout);
 			return 0;
 		}
-		if (ctl_opt(NULL, argc, argv, &i, "-c", &v) ||
-		    ctl_opt(NULL, argc, argv, &i, "--config", &v))
+		if (cctl_opt(NULL, argc, argv, &i, "-c", &v) ||
+		    cctl_opt(NULL, argc, argv, &i, "--config", &v))
 			path = v;
-		else if (ctl_opt(NULL, argc, argv, &i, "--db", &v))
+		else if (cctl_opt(NULL, argc, argv, &i, "--db", &v))
 			conninfo = v;
+		else if (cctl_opt(NULL, argc, argv, &i, "--as", &v))
+			as = v;
 		else
-			ctl_bad_usage(NULL, "unknown option %s", argv[i]);
+			cctl_bad_usage(NULL, "unknown option %s", argv[i]);
 	}
 	if (i >= argc)
-		ctl_bad_usage(NULL, "a command is needed (crossings or "
-		    "migrate-status)");
+		cctl_bad_usage(NULL, "a command is needed (see --help)");
 	cmd = argv[i];
-	if (strcmp(cmd, "crossings") != 0 &&
-	    strcmp(cmd, "migrate-status") != 0)
-		ctl_bad_usage(NULL, "unknown command \"%s\"", cmd);
+	c = sizeof(ctl_cmds) / sizeof(ctl_cmds[0]);
+	for (k = 0; k < c; k++)
+		if (strcmp(cmd, ctl_cmds[k].name) == 0)
+			break;
+	if (k == c)
+		cctl_bad_usage(NULL, "unknown command \"%s\"", cmd);
+	ctl_actor(ctx.actor, sizeof(ctx.actor), as);
 	/* --help after the command needs no database. */
 	if (path != NULL && conninfo != NULL)
-		ctl_bad_usage(NULL, "-c and --db exclude each other");
+		cctl_bad_usage(NULL, "-c and --db exclude each other");
 	if (path == NULL && conninfo == NULL) {
-		int	j;
-
 		for (j = i + 1; j < argc; j++)
-			if (strcmp(argv[j], "--help") == 0 ||
-			    strcmp(argv[j], "-h") == 0)
+			if (cctl_is_help(argv[j]))
 				break;
 		if (j == argc)
-			ctl_bad_usage(NULL, "-c FILE or --db CONNINFO is "
+			cctl_bad_usage(NULL, "-c FILE or --db CONNINFO is "
 			    "required");
 	}
 	log_init("centralctl", LOGL_WARN);
@@ -463,15 +509,13 @@ main(int argc, char *argv[])
 		if (cen_cfg_load(&cfg, path, stderr) != 0)
 			return 1;
 		conninfo = cfg.conninfo;
+		ctx.cfg = &cfg;
 	}
-	if ((db = db_new(conninfo != NULL ? conninfo : "")) == NULL) {
+	if ((ctx.db = db_new(conninfo != NULL ? conninfo : "")) == NULL) {
 		fprintf(stderr, "centralctl: out of memory\n");
 		return 1;
 	}
-	if (strcmp(cmd, "crossings") == 0)
-		rc = ctl_crossings(db, argc - i, argv + i);
-	else
-		rc = ctl_migrate_status(db, argc - i, argv + i);
-	db_free(db);
+	rc = ctl_cmds[k].fn(&ctx, argc - i, argv + i);
+	db_free(ctx.db);
 	return rc;
 }
