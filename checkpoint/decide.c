@@ -6,6 +6,7 @@
  * per zone (no setenv("TZ"), which is not thread-safe). The reasons and
  * what each one weighs are in docs/decisions.md. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,8 @@
 
 #define TZ_FILE_MAX	(256 * 1024)
 #define TZ_TRANS_MAX	4096
-#define CAND_START	64
-#define CAND_MAX	4096
+#define HITS_START	8
+#define HITS_MAX	256	/* watchlist hits of one check, at most */
 #define PERMITS_MAX	64
 #define DOCALERTS_MAX	16
 #define MS_PER_DAY	INT64_C(86400000)
@@ -44,6 +45,12 @@ struct tzinfo {
 	int	 has_after;
 };
 
+/* A person alert whose score reached the threshold. */
+struct decide_hit {
+	char			id[FEED_ID_MAX + 1];
+	struct namematch_result	res;
+};
+
 struct decide {
 	struct registry		*reg;
 	char			 post[PROTO_POST_MAX + 1];
@@ -55,9 +62,10 @@ struct decide {
 	uint64_t		 pol_pos;
 	char			*yaml;		/* FEED_YAML_MAX + 1 */
 	struct tzinfo		 tz;
-	struct feed_entry	*cand;		/* person alert candidates */
-	size_t			 candcap;
-	struct feed_entry	*hits;		/* merged candidates */
+	/* The watchlist scan of one check. */
+	struct namematch_person	 trav;		/* the traveller */
+	struct namematch_person	 cand;		/* a candidate, unpacked */
+	struct decide_hit	*hits;		/* each alert once */
 	size_t			 nhits, hitcap;
 	struct feed_entry	 permits[PERMITS_MAX];
 	struct stay		*stays;		/* FEED_STAYS_MAX + 1 */
@@ -319,14 +327,16 @@ decide_key(const struct feed_person_alert *a, struct registry_keys *out)
 	    a->nationality);
 	if (namematch_parse(&p, &in, NULL) != 0 ||
 	    namematch_key(&p, &k) != 0 || k.n == 0)
-		return registry_key_surname(a, out);
+		return registry_key_surname(a, out);	/* and no data */
 	/* namematch_key() gives at most four keys (docs/namematch.md). */
 	for (i = 0; i < k.n && i < REGISTRY_KEYS_MAX; i++)
 		(void)snprintf(out->key[i], sizeof(out->key[i]), "%s",
 		    k.key[i]);
 	out->n = i;
 	out->prefix = 0;
-	return 0;
+	/* The prepared form: a check scores the alert from it. */
+	return namematch_pack(&p, out->data, sizeof(out->data),
+	    &out->datalen);
 }
 
 /*
@@ -360,10 +370,8 @@ decide_new(struct decide **out, struct registry *reg, const char *post,
 			return ERR_INVAL;
 		}
 	}
-	d->candcap = CAND_START;
-	d->hitcap = CAND_START;
+	d->hitcap = HITS_START;
 	if ((d->yaml = malloc(FEED_YAML_MAX + 1)) == NULL ||
-	    (d->cand = calloc(d->candcap, sizeof(*d->cand))) == NULL ||
 	    (d->hits = calloc(d->hitcap, sizeof(*d->hits))) == NULL ||
 	    (d->stays = calloc(FEED_STAYS_MAX + 1, sizeof(*d->stays)))
 	    == NULL ||
@@ -383,7 +391,6 @@ decide_free(struct decide *d)
 	policy_free(d->pol);
 	tz_reset(&d->tz);
 	free(d->yaml);
-	free(d->cand);
 	free(d->hits);
 	free(d->stays);
 	free(d->split);
@@ -436,65 +443,82 @@ iso_day(const char *s)
 	return date_to_days(&dt);
 }
 
-/* Person alert candidates for the traveller's keys, each once, into
- * d->hits[0..d->nhits). */
+/*
+ * One key row of the watchlist scan: an alert whose prepared form cannot
+ * reach the threshold on birth date and nationality alone is passed over;
+ * the rest are scored, and each hit is kept once. A prepared form that
+ * does not read is a damaged store: ERR_DB.
+ */
+static int
+decide_scan_one(void *arg, const char *id, const uint8_t *data, size_t len)
+{
+	struct decide		*d = arg;
+	struct decide_hit	*nh;
+	struct namematch_result	 res;
+	double			 bound;
+	size_t			 i;
+
+	if (data == NULL)
+		return 0;	/* the matcher could not read the alert */
+	if (namematch_packed_bound(data, len, &d->trav, &bound) != 0)
+		return ERR_DB;	/* a damaged store */
+	if (bound < d->threshold)
+		return 0;
+	for (i = 0; i < d->nhits; i++)
+		if (strcmp(d->hits[i].id, id) == 0)
+			return 0;	/* found under another key */
+	if (namematch_unpack(&d->cand, data, len) != 0)
+		return ERR_DB;
+	namematch_score(&d->cand, &d->trav, &res);
+	if (res.score < d->threshold)
+		return 0;
+	if (d->nhits == d->hitcap) {
+		if (d->hitcap >= HITS_MAX)
+			return 0;	/* more than a verdict can say */
+		if ((nh = reallocarray(d->hits, d->hitcap * 2,
+		    sizeof(*nh))) == NULL)
+			return ERR_NOMEM;
+		d->hits = nh;
+		d->hitcap *= 2;
+	}
+	(void)snprintf(d->hits[d->nhits].id, sizeof(d->hits[0].id), "%s",
+	    id);
+	d->hits[d->nhits].res = res;
+	d->nhits++;
+	return 0;
+}
+
+static int
+hit_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct decide_hit *)a)->id,
+	    ((const struct decide_hit *)b)->id);
+}
+
+/* The person alerts that match the traveller d->trav, each once and
+ * ordered by id, into d->hits[0..d->nhits). */
 static int
 decide_candidates(struct decide *d, const struct namematch_keys *k)
 {
 	struct registry_keys	 q;
-	struct feed_entry	*nb;
-	size_t			 i, j, n, done = 0, c, prev;
+	size_t			 i, done = 0;
 	int			 rc;
 
 	d->nhits = 0;
 	while (done < k->n) {
-		/* One lookup gives each alert once: only alerts of an
-		 * earlier lookup can come again. */
-		prev = d->nhits;
-		memset(&q, 0, sizeof(q));
+		memset(&q, 0, offsetof(struct registry_keys, data));
 		q.prefix = k->prefix;
 		for (i = 0; i < REGISTRY_KEYS_MAX && done + i < k->n; i++)
 			(void)snprintf(q.key[i], sizeof(q.key[i]), "%s",
 			    k->key[done + i]);
 		q.n = i;
 		done += i;
-		for (;;) {
-			rc = registry_find_person_alert_candidates(d->reg, &q,
-			    d->cand, d->candcap, &n);
-			if (rc != ERR_TOOBIG)
-				break;
-			if (n > CAND_MAX) {
-				n = d->candcap;	/* score the first ones */
-				rc = 0;
-				break;
-			}
-			if ((nb = reallocarray(d->cand, n, sizeof(*nb)))
-			    == NULL)
-				return ERR_NOMEM;
-			d->cand = nb;
-			d->candcap = n;
-		}
-		if (rc != 0)
+		if ((rc = registry_scan_person_alert_keys(d->reg, &q,
+		    decide_scan_one, d)) != 0)
 			return rc;
-		for (c = 0; c < n; c++) {
-			for (j = 0; j < prev; j++)
-				if (strcmp(d->hits[j].id, d->cand[c].id) == 0)
-					break;
-			if (j < prev)
-				continue;
-			if (d->nhits == d->hitcap) {
-				if (d->hitcap >= CAND_MAX)
-					break;
-				nb = reallocarray(d->hits, d->hitcap * 2,
-				    sizeof(*nb));
-				if (nb == NULL)
-					return ERR_NOMEM;
-				d->hits = nb;
-				d->hitcap *= 2;
-			}
-			d->hits[d->nhits++] = d->cand[c];
-		}
 	}
+	if (d->nhits > 1)
+		qsort(d->hits, d->nhits, sizeof(*d->hits), hit_cmp);
 	return 0;
 }
 
@@ -503,9 +527,9 @@ decide_watchlist(struct decide *d, const struct mrz *m, int64_t today,
     enum proto_direction dir, struct check_verdict *v, int *err)
 {
 	struct namematch_input	 in;
-	struct namematch_person	 trav, w;
 	struct namematch_keys	 k;
-	struct namematch_result	 res;
+	struct namematch_result	*res;
+	struct feed_entry	 e;
 	struct check_reason	*r;
 	const struct feed_person_alert *a;
 	enum check_verdict_kind	 sev;
@@ -518,28 +542,29 @@ decide_watchlist(struct decide *d, const struct mrz *m, int64_t today,
 	    sizeof(birth)) != 0)
 		birth[0] = '\0';
 	nm_input(&in, m->surname, m->given_names, birth, m->nationality);
-	if (namematch_parse(&trav, &in, NULL) != 0) {
+	if (namematch_parse(&d->trav, &in, NULL) != 0) {
 		(void)check_add_reason(v, "watchlist_unchecked", CHECK_REFER,
 		    "the name in the MRZ cannot be screened against the "
 		    "watchlist; check it by hand");
 		return;
 	}
-	if (namematch_query_keys(&trav, &k) != 0)
+	if (namematch_query_keys(&d->trav, &k) != 0)
 		return;
 	if ((rc = decide_candidates(d, &k)) != 0) {
 		*err = rc;
 		return;
 	}
 	for (i = 0; i < d->nhits; i++) {
-		a = &d->hits[i].data.person_alert;
-		nm_input(&in, a->surname, a->given_names, a->birth_date,
-		    a->nationality);
-		if (namematch_parse(&w, &in, NULL) != 0)
-			continue;
-		namematch_score(&w, &trav, &res);
-		if (res.score < d->threshold)
-			continue;
-		sev = res.score >= DECIDE_SURE_SCORE ? CHECK_DENY :
+		res = &d->hits[i].res;
+		rc = registry_find_person_alert(d->reg, d->hits[i].id, &e);
+		if (rc == ERR_NOTFOUND)
+			continue;	/* deleted since the scan */
+		if (rc != 0) {
+			*err = rc;
+			return;
+		}
+		a = &e.data.person_alert;
+		sev = res->score >= DECIDE_SURE_SCORE ? CHECK_DENY :
 		    CHECK_REFER;
 		switch (a->kind) {
 		case FEED_ENTRY_BAN:
@@ -550,8 +575,8 @@ decide_watchlist(struct decide *d, const struct mrz *m, int64_t today,
 			r = check_add_reason(v, code, sev,
 			    "watchlist: entry ban %s%s (%s), match score "
 			    "%.2f: %s", a->until[0] != '\0' ? "until " :
-			    "with no end", a->until, a->source, res.score,
-			    res.why);
+			    "with no end", a->until, a->source, res->score,
+			    res->why);
 			break;
 		case FEED_EXIT_BAN:
 			if (dir != PROTO_EXIT || (a->until[0] != '\0' &&
@@ -561,15 +586,15 @@ decide_watchlist(struct decide *d, const struct mrz *m, int64_t today,
 			r = check_add_reason(v, code, sev,
 			    "watchlist: exit ban %s%s (%s), match score "
 			    "%.2f: %s", a->until[0] != '\0' ? "until " :
-			    "with no end", a->until, a->source, res.score,
-			    res.why);
+			    "with no end", a->until, a->source, res->score,
+			    res->why);
 			break;
 		case FEED_WANTED:
 			code = "watchlist_wanted";
 			r = check_add_reason(v, code, CHECK_REFER,
 			    "watchlist: wanted (%s), severity %d, match score "
 			    "%.2f: %s; hold for secondary inspection",
-			    a->source, a->severity, res.score, res.why);
+			    a->source, a->severity, res->score, res->why);
 			break;
 		default:
 			continue;
@@ -578,8 +603,8 @@ decide_watchlist(struct decide *d, const struct mrz *m, int64_t today,
 			continue;
 		(void)snprintf(r->alert, sizeof(r->alert), "%s",
 		    d->hits[i].id);
-		r->score = res.score;
-		(void)snprintf(r->matched, sizeof(r->matched), "%s", res.why);
+		r->score = res->score;
+		(void)snprintf(r->matched, sizeof(r->matched), "%s", res->why);
 		if (a->kind != FEED_WANTED) {
 			r->has_until = 1;
 			(void)snprintf(r->until, sizeof(r->until), "%s",

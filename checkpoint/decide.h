@@ -14,8 +14,9 @@
 #include "registry.h"
 
 /* The name registry_open() records for decide_key(); change it when the
- * keys it gives change, so posts re-key their alerts. */
-#define DECIDE_KEY_NAME		"namematch-1"
+ * keys or the prepared form it gives change, so posts re-key their
+ * alerts. 2: keys carry namematch_pack()'s prepared form. */
+#define DECIDE_KEY_NAME		"namematch-2"
 /* A feed older than this is stale, unless decide_opts says otherwise
  * (checkpoint.yaml's feed.max_age_s). */
 #define DECIDE_FEED_MAX_AGE_MS	(INT64_C(24) * 3600 * 1000)
@@ -63,8 +64,10 @@ int64_t	decide_feed_max_age(const struct decide *d);
 
 /*
  * The registry key function checkpointd opens the registry with (under
- * DECIDE_KEY_NAME): namematch_key() of the alert's person, or
- * registry_key_surname() when the name matcher cannot read it.
+ * DECIDE_KEY_NAME): namematch_key() of the alert's person, with its
+ * prepared form (namematch_pack()) as the keys' data; or
+ * registry_key_surname() and no data when the name matcher cannot read
+ * it (such an alert is never a watchlist hit).
  */
 int	decide_key(const struct feed_person_alert *a,
 	    struct registry_keys *out);

@@ -4,8 +4,10 @@
  * cursor in one BEGIN IMMEDIATE transaction; with WAL + synchronous=FULL a
  * COMMIT that returns is on disk, and anything that fails rolls back all of
  * it. Records are kept in typed columns, one table per kind, keyed by id,
- * and a person alert's match keys in a table of their own; a delete removes
- * the rows, so the store holds what the centre holds. */
+ * and a person alert's match keys in a table of their own, each with the
+ * key function's data (the name matcher's prepared form), so that a lane
+ * check scans the key index alone; a delete removes the rows, so the store
+ * holds what the centre holds. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,12 +110,12 @@ static const char *const reg_sql[ST_COUNT] = {
 	[ST_PA_PAGE] = "SELECT " PA_COLS " FROM reg_person_alert "
 	    "WHERE id > ?1 ORDER BY id LIMIT ?2",
 	[ST_PK_PUT] = "INSERT OR IGNORE INTO reg_person_alert_key(key, "
-	    "alert_id) VALUES (?1, ?2)",
+	    "alert_id, data) VALUES (?1, ?2, ?3)",
 	[ST_PK_DEL] = "DELETE FROM reg_person_alert_key WHERE alert_id = ?1",
-	[ST_PK_FIND] = "SELECT alert_id FROM reg_person_alert_key "
+	[ST_PK_FIND] = "SELECT alert_id, data FROM reg_person_alert_key "
 	    "WHERE key = ?1",
-	[ST_PK_FIND_PREFIX] = "SELECT alert_id FROM reg_person_alert_key "
-	    "WHERE key >= ?1 AND key < ?2",
+	[ST_PK_FIND_PREFIX] = "SELECT alert_id, data FROM "
+	    "reg_person_alert_key WHERE key >= ?1 AND key < ?2",
 	[ST_PK_CLEAR] = "DELETE FROM reg_person_alert_key",
 
 	[ST_PM_PUT] = "INSERT OR REPLACE INTO reg_permit(" PM_COLS ") VALUES "
@@ -153,6 +155,23 @@ static const char *const reg_sql[ST_COUNT] = {
 /* Column positions in the *_COLS lists above. */
 enum { C_ID, C_POS, C_DATA };
 
+/* Match keys, with the key function's data for the alert (schema 2). */
+#define REG_KEY_TABLE							\
+	"CREATE TABLE IF NOT EXISTS reg_person_alert_key ("		\
+	"  key TEXT NOT NULL,"						\
+	"  alert_id TEXT NOT NULL,"					\
+	"  data BLOB NOT NULL,"						\
+	"  PRIMARY KEY (key, alert_id)) WITHOUT ROWID;"			\
+	"CREATE INDEX IF NOT EXISTS reg_person_alert_key_alert"		\
+	"  ON reg_person_alert_key(alert_id);"
+
+/* From schema 1: the key table gains data; the keys are recomputed. */
+static const char reg_upgrade_1[] =
+	"DROP TABLE reg_person_alert_key;"
+	REG_KEY_TABLE
+	"DELETE FROM reg_meta WHERE key = 'match_key';"
+	"UPDATE reg_meta SET value = '2' WHERE key = 'schema_version';";
+
 static const char reg_schema[] =
 	"CREATE TABLE IF NOT EXISTS reg_meta ("
 	"  key TEXT PRIMARY KEY,"
@@ -183,12 +202,7 @@ static const char reg_schema[] =
 	"  until TEXT,"
 	"  severity INTEGER NOT NULL,"
 	"  source TEXT NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS reg_person_alert_key ("	/* match keys */
-	"  key TEXT NOT NULL,"
-	"  alert_id TEXT NOT NULL,"
-	"  PRIMARY KEY (key, alert_id)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS reg_person_alert_key_alert"
-	"  ON reg_person_alert_key(alert_id);"
+	REG_KEY_TABLE
 	"CREATE TABLE IF NOT EXISTS reg_permit ("
 	"  id TEXT PRIMARY KEY,"
 	"  pos INTEGER NOT NULL,"
@@ -640,7 +654,8 @@ reg_keys(struct registry *r, const struct feed_person_alert *a,
 	memset(keys, 0, sizeof(*keys));
 	if ((rc = r->key(a, keys)) != 0)
 		return rc;
-	if (keys->n < 1 || keys->n > REGISTRY_KEYS_MAX)
+	if (keys->n < 1 || keys->n > REGISTRY_KEYS_MAX ||
+	    keys->datalen > REGISTRY_DATA_MAX)
 		return ERR_INVAL;
 	for (i = 0; i < keys->n; i++)
 		if (memchr(keys->key[i], '\0', REGISTRY_KEY_MAX) == NULL ||
@@ -666,7 +681,9 @@ reg_put_keys(struct registry *r, const char *id,
 	if ((rc = reg_exec(r, ST_PK_DEL)) != 0)
 		return rc;
 	for (i = 0; i < keys->n; i++) {
-		if (bind_text(st, 1, keys->key[i]) || bind_text(st, 2, id)) {
+		if (bind_text(st, 1, keys->key[i]) || bind_text(st, 2, id) ||
+		    sqlite3_bind_blob(st, 3, keys->data, (int)keys->datalen,
+		    SQLITE_STATIC) != SQLITE_OK) {
 			reg_dberr(r, "bind key");
 			reg_done(st);
 			return ERR_DB;
@@ -780,6 +797,50 @@ reg_check_meta(struct registry *r)
 	return reg_meta_put(r, "match_key", r->key_name);
 }
 
+/*
+ * Brings the tables of an older schema to this one, in the opening
+ * transaction and before any statement is prepared against them. A newer
+ * schema is ERR_VERSION; a new store is left to reg_check_meta().
+ */
+static int
+reg_upgrade(struct registry *r)
+{
+	sqlite3_stmt		*st;
+	const unsigned char	*v;
+	long			 ver = 0;
+	char			*end;
+	int			 step;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT value FROM reg_meta WHERE "
+	    "key = 'schema_version'", -1, &st, NULL) != SQLITE_OK) {
+		reg_dberr(r, "read the schema version");
+		return ERR_DB;
+	}
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW && (v = sqlite3_column_text(st, 0)) != NULL)
+		ver = strtol((const char *)v, &end, 10);
+	else if (step != SQLITE_DONE)
+		reg_dberr(r, "read the schema version");
+	sqlite3_finalize(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return ERR_DB;
+	if (ver > REGISTRY_SCHEMA_VERSION) {
+		log_warnx("registry %s: schema version %ld is newer than %d",
+		    r->path, ver, REGISTRY_SCHEMA_VERSION);
+		return ERR_VERSION;
+	}
+	if (ver != 1)
+		return 0;	/* new, current, or damaged: reg_check_meta() */
+	if (sqlite3_exec(r->db, reg_upgrade_1, NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		reg_dberr(r, "upgrade the schema from version 1");
+		return ERR_DB;
+	}
+	log_info("registry %s: schema upgraded from version 1 to %d",
+	    r->path, REGISTRY_SCHEMA_VERSION);
+	return 0;
+}
+
 /* PRAGMA journal_mode=WAL answers the mode now in force. */
 static int
 reg_set_wal(struct registry *r)
@@ -848,6 +909,8 @@ registry_open(struct registry **out, const char *path, registry_key_fn key,
 		rc = ERR_DB;
 		goto fail;
 	}
+	if ((rc = reg_upgrade(r)) != 0)
+		goto fail;
 	for (i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(r->db, reg_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &r->st[i], NULL) != SQLITE_OK) {
@@ -1304,16 +1367,12 @@ id_cmp(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-int
-registry_find_person_alert_candidates(struct registry *r,
-    const struct registry_keys *q, struct feed_entry *out, size_t cap,
-    size_t *n)
+/* The keys of a lookup: at most REGISTRY_KEYS_MAX, each terminated and
+ * not empty. */
+static int
+reg_check_query(const struct registry_keys *q)
 {
-	char			(*ids)[FEED_ID_MAX + 1] = NULL;
-	char			 hi[REGISTRY_KEY_MAX];
-	enum reg_stmt		 which;
-	size_t			 i, k, nids = 0, idcap = 0, len;
-	int			 rc = 0;
+	size_t	i, len;
 
 	if (q == NULL || q->n > REGISTRY_KEYS_MAX)
 		return ERR_INVAL;
@@ -1322,32 +1381,115 @@ registry_find_person_alert_candidates(struct registry *r,
 		if (len == 0 || len == REGISTRY_KEY_MAX)
 			return ERR_INVAL;
 	}
+	return 0;
+}
+
+/* Binds key i of q to the statement that looks it up; which is set. */
+static int
+reg_bind_key(struct registry *r, const struct registry_keys *q, size_t i,
+    enum reg_stmt *which)
+{
+	sqlite3_stmt	*st;
+	char		 hi[REGISTRY_KEY_MAX];
+	size_t		 len;
+
+	*which = q->prefix ? ST_PK_FIND_PREFIX : ST_PK_FIND;
+	st = r->st[*which];
+	if (bind_text(st, 1, q->key[i])) {
+		reg_dberr(r, "bind key");
+		reg_done(st);
+		return ERR_DB;
+	}
+	if (!q->prefix)
+		return 0;
+	/* Every key that starts with it sorts before the prefix with its
+	 * last byte one higher. */
+	len = strlen(q->key[i]);
+	memcpy(hi, q->key[i], len + 1);
+	if ((unsigned char)hi[len - 1] == 0xff) {
+		reg_done(st);
+		return ERR_INVAL;
+	}
+	hi[len - 1] = (char)((unsigned char)hi[len - 1] + 1);
+	if (sqlite3_bind_text(st, 2, hi, (int)len, SQLITE_TRANSIENT) !=
+	    SQLITE_OK) {
+		reg_dberr(r, "bind key");
+		reg_done(st);
+		return ERR_DB;
+	}
+	return 0;
+}
+
+int
+registry_scan_person_alert_keys(struct registry *r,
+    const struct registry_keys *q, registry_scan_fn fn, void *arg)
+{
+	sqlite3_stmt		*st;
+	enum reg_stmt		 which;
+	const unsigned char	*id;
+	const void		*data;
+	size_t			 i, idlen;
+	int			 rc, step, dlen;
+
+	if ((rc = reg_check_query(q)) != 0 || fn == NULL)
+		return rc != 0 ? rc : ERR_INVAL;
 	for (i = 0; rc == 0 && i < q->n; i++) {
-		which = q->prefix ? ST_PK_FIND_PREFIX : ST_PK_FIND;
-		if (bind_text(r->st[which], 1, q->key[i])) {
-			reg_dberr(r, "bind key");
-			reg_done(r->st[which]);
-			rc = ERR_DB;
+		if ((rc = reg_bind_key(r, q, i, &which)) != 0)
 			break;
-		}
-		if (q->prefix) {
-			/* Every key that starts with it sorts before the
-			 * prefix with its last byte one higher. */
-			len = strlen(q->key[i]);
-			memcpy(hi, q->key[i], len + 1);
-			if ((unsigned char)hi[len - 1] == 0xff) {
-				reg_done(r->st[which]);
-				rc = ERR_INVAL;
-				break;
-			}
-			hi[len - 1] = (char)((unsigned char)hi[len - 1] + 1);
-			if (bind_text(r->st[which], 2, hi)) {
-				reg_dberr(r, "bind key");
-				reg_done(r->st[which]);
+		st = r->st[which];
+		while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+			id = sqlite3_column_text(st, 0);
+			idlen = (size_t)sqlite3_column_bytes(st, 0);
+			data = sqlite3_column_blob(st, 1);
+			dlen = sqlite3_column_bytes(st, 1);
+			if (id == NULL || idlen == 0 || idlen > FEED_ID_MAX ||
+			    dlen < 0 || dlen > REGISTRY_DATA_MAX) {
+				log_warnx("registry %s: a damaged match key "
+				    "row", r->path);
 				rc = ERR_DB;
 				break;
 			}
+			rc = fn(arg, (const char *)id, dlen > 0 ? data : NULL,
+			    (size_t)dlen);
 		}
+		if (rc == 0 && step != SQLITE_DONE) {
+			reg_dberr(r, reg_sql[which]);
+			rc = ERR_DB;
+		}
+		reg_done(st);
+	}
+	return rc;
+}
+
+int
+registry_find_person_alert(struct registry *r, const char *id,
+    struct feed_entry *out)
+{
+	size_t	n;
+	int	rc;
+
+	if ((rc = reg_bind2(r, ST_PA_GET, id, NULL)) != 0)
+		return rc;
+	if ((rc = reg_find(r, ST_PA_GET, row_person_alert, out, 1, &n)) != 0)
+		return rc;
+	return n == 0 ? ERR_NOTFOUND : 0;
+}
+
+int
+registry_find_person_alert_candidates(struct registry *r,
+    const struct registry_keys *q, struct feed_entry *out, size_t cap,
+    size_t *n)
+{
+	char			(*ids)[FEED_ID_MAX + 1] = NULL;
+	enum reg_stmt		 which;
+	size_t			 i, k, nids = 0, idcap = 0;
+	int			 rc;
+
+	if ((rc = reg_check_query(q)) != 0)
+		return rc;
+	for (i = 0; rc == 0 && i < q->n; i++) {
+		if ((rc = reg_bind_key(r, q, i, &which)) != 0)
+			break;
 		rc = reg_collect_ids(r, which, &ids, &nids, &idcap);
 	}
 	if (rc != 0) {

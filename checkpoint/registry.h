@@ -13,9 +13,10 @@
 #include "feed.h"
 #include "stay.h"
 
-#define REGISTRY_SCHEMA_VERSION	1
+#define REGISTRY_SCHEMA_VERSION	2	/* 2: match keys carry data */
 #define REGISTRY_KEY_MAX	64	/* bytes of one match key, NUL included */
 #define REGISTRY_KEYS_MAX	8	/* match keys of one person alert */
+#define REGISTRY_DATA_MAX	1024	/* bytes kept with an alert's keys */
 #define REGISTRY_KEY_NAME_MAX	64	/* bytes of a key function's name */
 
 struct registry;
@@ -25,20 +26,26 @@ struct registry;
  * keys), so that a lane check scores a handful of candidates. Each key is
  * a NUL-terminated, non-empty string; keys compare byte by byte. In a
  * lookup, prefix set makes each key stand for every key that starts with
- * it.
+ * it. data is what the matcher wants back with each candidate (its
+ * prepared form of the alert's person, so that a check need not read the
+ * alert and parse its name again): stored with every key of the alert,
+ * given to registry_scan_person_alert_keys()' callback.
  */
 struct registry_keys {
 	size_t	n;				/* 0..REGISTRY_KEYS_MAX */
 	int	prefix;				/* lookups only */
 	char	key[REGISTRY_KEYS_MAX][REGISTRY_KEY_MAX];
+	size_t	datalen;			/* 0..REGISTRY_DATA_MAX */
+	uint8_t	data[REGISTRY_DATA_MAX];	/* keying only */
 };
 
 /*
  * Fills out (zeroed by the caller) with the keys of a person alert, at
- * least one, and returns 0; or returns a negative enum err, and the batch
- * being applied fails. The same alert must always give the same keys. An
- * alert with no key could never be a candidate, so giving none is refused
- * (ERR_INVAL) rather than stored.
+ * least one, and optionally its data, and returns 0; or returns a negative
+ * enum err, and the batch being applied fails. The same alert must always
+ * give the same keys and data. An alert with no key could never be a
+ * candidate, so giving none is refused (ERR_INVAL) rather than stored, as
+ * is a datalen over REGISTRY_DATA_MAX.
  */
 typedef int	(*registry_key_fn)(const struct feed_person_alert *a,
 		    struct registry_keys *out);
@@ -54,7 +61,9 @@ int	registry_key_surname(const struct feed_person_alert *a,
  * key_name (NULL: "surname") names that function and its version. When the
  * database was keyed under another name, every match key is recomputed
  * (in the opening transaction) before the open returns, so lookups never
- * mix two key functions; if key fails for any alert the open fails.
+ * mix two key functions; if key fails for any alert the open fails. A
+ * store of schema version 1 is brought to 2 (its match keys rebuilt) the
+ * same way.
  * ERR_VERSION if a newer schema wrote the tables, ERR_DB if SQLite fails,
  * ERR_INVAL for a key_name over REGISTRY_KEY_NAME_MAX - 1 bytes. Logged.
  */
@@ -100,6 +109,22 @@ int	registry_find_document_alerts(struct registry *r, const char *state,
 int	registry_find_person_alert_candidates(struct registry *r,
 	    const struct registry_keys *q, struct feed_entry *out, size_t cap,
 	    size_t *n);
+/*
+ * The same lookup without reading the alerts: calls fn(arg, id, data,
+ * datalen) for every key row that q names (an alert under two of the keys
+ * comes twice: the caller keeps each once), with the alert id and the data
+ * its key function gave; both point into the store and are valid during
+ * the call only. fn returns 0 to go on; anything else stops the scan and
+ * is returned. 0, ERR_INVAL as above, ERR_DB.
+ */
+typedef int	(*registry_scan_fn)(void *arg, const char *id,
+		    const uint8_t *data, size_t datalen);
+int	registry_scan_person_alert_keys(struct registry *r,
+	    const struct registry_keys *q, registry_scan_fn fn, void *arg);
+/* The person alert with this id: 0, ERR_NOTFOUND, ERR_INVAL (NULL id),
+ * ERR_DB. */
+int	registry_find_person_alert(struct registry *r, const char *id,
+	    struct feed_entry *out);
 /* Permits of the holder's document (issuing state and number). */
 int	registry_find_permits_by_document(struct registry *r,
 	    const char *state, const char *number, struct feed_entry *out,

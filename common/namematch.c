@@ -833,14 +833,90 @@ nm_why_word(struct namematch_result *res, const char *what,
 	nm_why(res, buf);
 }
 
+/*
+ * What the birth dates say: the factor of a watchlist person born
+ * (wprec, wy, wm, wd) against the traveller t, its NAMEMATCH_BIRTH* bits in
+ * *bits and its words in *text. Compared as far as both sides know it.
+ */
+static double
+nm_date(enum namematch_prec wprec, int wy, int wm, int wd,
+    const struct namematch_person *t, unsigned int *bits, const char **text)
+{
+	enum namematch_prec	p;
+
+	p = wprec < t->birth_prec ? wprec : t->birth_prec;
+	if (p == NAMEMATCH_DATE_NONE) {
+		*bits = NAMEMATCH_BIRTH_UNKNOWN;
+		*text = "birth date unknown on one side";
+		return NM_DATE_UNKNOWN;
+	}
+	if (wy != t->birth_year ||
+	    (p >= NAMEMATCH_DATE_MONTH && wm != t->birth_month) ||
+	    (p == NAMEMATCH_DATE_DAY && wd != t->birth_day)) {
+		if (p == NAMEMATCH_DATE_DAY && wy == t->birth_year &&
+		    wm == t->birth_day && wd == t->birth_month) {
+			*bits = NAMEMATCH_BIRTH | NAMEMATCH_BIRTH_SWAPPED;
+			*text = "birth date = (day and month swapped)";
+			return NM_DATE_SWAPPED;
+		}
+		*bits = NAMEMATCH_BIRTH_DIFFERS;
+		*text = "birth date differs";
+		return NM_DATE_DIFFERS;
+	}
+	if (p == NAMEMATCH_DATE_DAY) {
+		*bits = NAMEMATCH_BIRTH;
+		*text = "birth date =";
+		return NM_DATE_DAY;
+	}
+	*bits = NAMEMATCH_BIRTH | NAMEMATCH_BIRTH_PARTIAL;
+	if (p == NAMEMATCH_DATE_MONTH) {
+		*text = "birth year and month =";
+		return NM_DATE_MONTH;
+	}
+	*text = "birth year =";
+	return NM_DATE_YEAR;
+}
+
+/* What the nationalities say: the factor of the watchlist person's wnat
+ * against t's, its bit and its words. */
+static double
+nm_nat(const char *wnat, const struct namematch_person *t,
+    unsigned int *bits, const char **text)
+{
+	*bits = 0;
+	if (wnat[0] == '\0' || t->nationality[0] == '\0') {
+		*text = "nationality unknown on one side";
+		return 1.0;
+	}
+	if (strcmp(wnat, t->nationality) != 0) {
+		*bits = NAMEMATCH_NAT_DIFFERS;
+		*text = "nationality differs";
+		return NM_NAT_FACTOR;
+	}
+	*text = "nationality =";
+	return 1.0;
+}
+
+/* A product of factors as a score: 0..1, rounded to 3 decimals. */
+static double
+nm_round(double f)
+{
+	if (f < 0.0)
+		f = 0.0;
+	if (f > 1.0)
+		f = 1.0;
+	return (double)(int)(f * 1000.0 + 0.5) / 1000.0;
+}
+
 void
 namematch_score(const struct namematch_person *w,
     const struct namematch_person *t, struct namematch_result *res)
 {
 	struct nm_names	 a, b, *n;
+	const char	*text;
 	double		 f;
+	unsigned int	 bits;
 	enum namematch_prec p;
-	int		 swap;
 
 	memset(res, 0, sizeof(*res));
 	nm_names(w, t, 0, &a);
@@ -867,42 +943,11 @@ namematch_score(const struct namematch_person *w,
 		nm_why_word(res, "second given name", n->g2);
 
 	/* Birth date, compared as far as both sides know it. */
+	f *= nm_date(w->birth_prec, w->birth_year, w->birth_month,
+	    w->birth_day, t, &bits, &text);
+	res->what |= bits;
+	nm_why(res, text);
 	p = w->birth_prec < t->birth_prec ? w->birth_prec : t->birth_prec;
-	swap = 0;
-	if (p == NAMEMATCH_DATE_NONE) {
-		f *= NM_DATE_UNKNOWN;
-		res->what |= NAMEMATCH_BIRTH_UNKNOWN;
-		nm_why(res, "birth date unknown on one side");
-	} else if (w->birth_year != t->birth_year ||
-	    (p >= NAMEMATCH_DATE_MONTH && w->birth_month != t->birth_month) ||
-	    (p == NAMEMATCH_DATE_DAY && w->birth_day != t->birth_day)) {
-		if (p == NAMEMATCH_DATE_DAY &&
-		    w->birth_year == t->birth_year &&
-		    w->birth_month == t->birth_day &&
-		    w->birth_day == t->birth_month)
-			swap = 1;
-		if (swap) {
-			f *= NM_DATE_SWAPPED;
-			res->what |= NAMEMATCH_BIRTH | NAMEMATCH_BIRTH_SWAPPED;
-			nm_why(res, "birth date = (day and month swapped)");
-		} else {
-			f *= NM_DATE_DIFFERS;
-			res->what |= NAMEMATCH_BIRTH_DIFFERS;
-			nm_why(res, "birth date differs");
-		}
-	} else if (p == NAMEMATCH_DATE_DAY) {
-		f *= NM_DATE_DAY;
-		res->what |= NAMEMATCH_BIRTH;
-		nm_why(res, "birth date =");
-	} else if (p == NAMEMATCH_DATE_MONTH) {
-		f *= NM_DATE_MONTH;
-		res->what |= NAMEMATCH_BIRTH | NAMEMATCH_BIRTH_PARTIAL;
-		nm_why(res, "birth year and month =");
-	} else {
-		f *= NM_DATE_YEAR;
-		res->what |= NAMEMATCH_BIRTH | NAMEMATCH_BIRTH_PARTIAL;
-		nm_why(res, "birth year =");
-	}
 
 	/* A typing error is forgiven only when the whole birth date agrees:
 	 * with a year alone, NAZAROV and NAZIROV are two families. */
@@ -915,21 +960,184 @@ namematch_score(const struct namematch_person *w,
 		    "confirm it");
 	}
 
-	if (w->nationality[0] != '\0' && t->nationality[0] != '\0') {
-		if (strcmp(w->nationality, t->nationality) != 0) {
-			f *= NM_NAT_FACTOR;
-			res->what |= NAMEMATCH_NAT_DIFFERS;
-			nm_why(res, "nationality differs");
-		} else
-			nm_why(res, "nationality =");
-	} else
-		nm_why(res, "nationality unknown on one side");
+	f *= nm_nat(w->nationality, t, &bits, &text);
+	res->what |= bits;
+	nm_why(res, text);
+	res->score = nm_round(f);
+}
 
-	if (f < 0.0)
-		f = 0.0;
-	if (f > 1.0)
-		f = 1.0;
-	res->score = (double)(int)(f * 1000.0 + 0.5) / 1000.0;
+/* ---- the prepared form ------------------------------------------- */
+
+/*
+ * A person packed: a version byte, the birth date (precision, year as two
+ * bytes, month, day), the nationality in 3 bytes, mrzlen in two, the
+ * number of given names, then the surname and each given name as rawlen,
+ * raw, canonlen, canon, and the name table line plus one in two bytes.
+ * Numbers are little-endian.
+ */
+#define NM_PACK_VERSION	1
+#define NM_PACK_HEAD	12
+
+static void
+nm_put16(uint8_t *p, unsigned int v)
+{
+	p[0] = (uint8_t)(v & 0xff);
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static unsigned int
+nm_get16(const uint8_t *p)
+{
+	return (unsigned int)p[0] | (unsigned int)p[1] << 8;
+}
+
+int
+namematch_pack(const struct namematch_person *p, uint8_t *buf,
+    size_t bufsz, size_t *len)
+{
+	const struct namematch_word	*w;
+	size_t				 i, off = NM_PACK_HEAD;
+
+	if (p->ngiven > NAMEMATCH_GIVEN_MAX || p->mrzlen > 0xffff ||
+	    p->birth_year < 0 || p->birth_year > 0xffff ||
+	    bufsz < NM_PACK_HEAD)
+		return ERR_RANGE;
+	buf[0] = NM_PACK_VERSION;
+	buf[1] = (uint8_t)p->birth_prec;
+	nm_put16(buf + 2, (unsigned int)p->birth_year);
+	buf[4] = (uint8_t)p->birth_month;
+	buf[5] = (uint8_t)p->birth_day;
+	memset(buf + 6, 0, 3);
+	memcpy(buf + 6, p->nationality, strnlen(p->nationality, 3));
+	nm_put16(buf + 9, (unsigned int)p->mrzlen);
+	buf[11] = (uint8_t)p->ngiven;
+	for (i = 0; i <= p->ngiven; i++) {
+		w = i == 0 ? &p->surname : &p->given[i - 1];
+		if (bufsz - off < (size_t)w->rawlen + w->canonlen + 4)
+			return ERR_RANGE;
+		buf[off++] = w->rawlen;
+		memcpy(buf + off, w->raw, w->rawlen);
+		off += w->rawlen;
+		buf[off++] = w->canonlen;
+		memcpy(buf + off, w->canon, w->canonlen);
+		off += w->canonlen;
+		nm_put16(buf + off, (unsigned int)(w->known + 1));
+		off += 2;
+	}
+	*len = off;
+	return 0;
+}
+
+/* n letters A-Z at p. */
+static int
+nm_letters(const uint8_t *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < 'A' || p[i] > 'Z')
+			return 0;
+	return 1;
+}
+
+/* The birth date and nationality of a packed person, checked. */
+static int
+nm_unpack_head(const uint8_t *p, size_t len, enum namematch_prec *prec,
+    int *y, int *m, int *d, char nat[4])
+{
+	size_t	n;
+
+	if (len < NM_PACK_HEAD || p[0] != NM_PACK_VERSION ||
+	    p[1] > NAMEMATCH_DATE_DAY || p[4] > 12 || p[5] > 31 ||
+	    p[11] > NAMEMATCH_GIVEN_MAX)
+		return ERR_PARSE;
+	*prec = (enum namematch_prec)p[1];
+	*y = (int)nm_get16(p + 2);
+	*m = p[4];
+	*d = p[5];
+	for (n = 0; n < 3 && p[6 + n] != 0; n++)
+		;
+	if (!nm_letters(p + 6, n) || (n < 3 && p[8] != 0) ||
+	    (n < 2 && p[7] != 0))
+		return ERR_PARSE;
+	memcpy(nat, p + 6, n);
+	nat[n] = '\0';
+	return 0;
+}
+
+int
+namematch_unpack(struct namematch_person *out, const uint8_t *p, size_t len)
+{
+	struct namematch_person	 q;
+	struct namematch_word	*w;
+	size_t			 i, off = NM_PACK_HEAD, n;
+	unsigned int		 known;
+
+	memset(&q, 0, sizeof(q));
+	if (nm_unpack_head(p, len, &q.birth_prec, &q.birth_year,
+	    &q.birth_month, &q.birth_day, q.nationality) != 0)
+		return ERR_PARSE;
+	q.mrzlen = nm_get16(p + 9);
+	q.ngiven = p[11];
+	for (i = 0; i <= q.ngiven; i++) {
+		w = i == 0 ? &q.surname : &q.given[i - 1];
+		if (len - off < 1 || (n = p[off]) > NAMEMATCH_WORD_MAX ||
+		    len - off - 1 < n || !nm_letters(p + off + 1, n))
+			return ERR_PARSE;
+		memcpy(w->raw, p + off + 1, n);
+		w->rawlen = (uint8_t)n;
+		off += 1 + n;
+		if (len - off < 1 || (n = p[off]) > NAMEMATCH_WORD_MAX ||
+		    len - off - 1 < n || !nm_letters(p + off + 1, n))
+			return ERR_PARSE;
+		memcpy(w->canon, p + off + 1, n);
+		w->canonlen = (uint8_t)n;
+		off += 1 + n;
+		if (len - off < 2)
+			return ERR_PARSE;
+		known = nm_get16(p + off);
+		off += 2;
+		if (known > sizeof(nm_given_table) / sizeof(nm_given_table[0]))
+			return ERR_PARSE;
+		w->known = (int16_t)((int)known - 1);
+	}
+	if (off != len || q.surname.rawlen == 0)
+		return ERR_PARSE;
+	*out = q;
+	return 0;
+}
+
+double
+namematch_bound(const struct namematch_person *w,
+    const struct namematch_person *t)
+{
+	unsigned int	 bits;
+	const char	*text;
+	double		 f;
+
+	f = nm_date(w->birth_prec, w->birth_year, w->birth_month,
+	    w->birth_day, t, &bits, &text);
+	f *= nm_nat(w->nationality, t, &bits, &text);
+	return nm_round(f);
+}
+
+int
+namematch_packed_bound(const uint8_t *p, size_t len,
+    const struct namematch_person *t, double *bound)
+{
+	enum namematch_prec	 prec;
+	unsigned int		 bits;
+	const char		*text;
+	char			 nat[4];
+	double			 f;
+	int			 y, m, d;
+
+	if (nm_unpack_head(p, len, &prec, &y, &m, &d, nat) != 0)
+		return ERR_PARSE;
+	f = nm_date(prec, y, m, d, t, &bits, &text);
+	f *= nm_nat(nat, t, &bits, &text);
+	*bound = nm_round(f);
+	return 0;
 }
 
 /* ---- reading a person --------------------------------------------- */

@@ -110,6 +110,38 @@ struct namematch_result {
 };
 
 /*
+ * The prepared form: a parsed person (transliterated, canonical, its given
+ * names looked up in the name table) packed into at most NAMEMATCH_PACK_MAX
+ * bytes, so that a store can keep it and a lane check score a candidate
+ * without reading it again. namematch_unpack(namematch_pack(p)) is p, and
+ * scores exactly as p does. The form belongs to this version of the rules:
+ * a store must prepare its persons again when they change (the registry's
+ * key name, checkpoint/decide.h).
+ */
+#define NAMEMATCH_PACK_MAX	(12 + (1 + NAMEMATCH_GIVEN_MAX) * \
+				    (2 * NAMEMATCH_WORD_MAX + 4))
+
+/* Writes p to buf[0..bufsz) and its length to *len: 0, or ERR_RANGE if
+ * bufsz is short (NAMEMATCH_PACK_MAX is always enough). */
+int	namematch_pack(const struct namematch_person *p, uint8_t *buf,
+	    size_t bufsz, size_t *len);
+/* Reads a packed person, checking every length and letter: 0, or
+ * ERR_PARSE (damaged: *out untouched). */
+int	namematch_unpack(struct namematch_person *out, const uint8_t *p,
+	    size_t len);
+
+/*
+ * The highest score namematch_score(w, t, ...) can give, from the birth
+ * dates and nationalities alone: names can only lower it. A candidate
+ * whose bound is under the threshold needs no scoring. The packed form
+ * reads only the head of a packed w: 0, or ERR_PARSE.
+ */
+double	namematch_bound(const struct namematch_person *w,
+	    const struct namematch_person *t);
+int	namematch_packed_bound(const uint8_t *p, size_t len,
+	    const struct namematch_person *t, double *bound);
+
+/*
  * Blocking keys: "SKEL:YYYY:Fc", "SKEL:YYYY:Lc" or "SKEL:YYYY:-". SKEL is
  * the skeleton of a name word: the class of its first letter, then up to
  * three classes of consonants that no spelling scheme tells apart (IVANOV

@@ -1100,6 +1100,232 @@ test_registry_refuses_newer_schema_and_damage(void **state)
 	registry_close(r);
 }
 
+/* Keys with data, in the manner of a name matcher's prepared form: the
+ * surname as the key and "D:" + the given names as the data; a second key
+ * "GIVEN:" when there are given names. */
+static int
+key_data(const struct feed_person_alert *a, struct registry_keys *out)
+{
+	int	n;
+
+	if (snprintf(out->key[0], sizeof(out->key[0]), "%.50s", a->surname) <
+	    0)
+		return ERR_INVAL;
+	out->n = 1;
+	if (a->given_names[0] != '\0') {
+		if (snprintf(out->key[1], sizeof(out->key[1]), "GIVEN:%.50s",
+		    a->given_names) >= (int)sizeof(out->key[1]))
+			return ERR_TOOBIG;
+		out->n = 2;
+	}
+	n = snprintf((char *)out->data, sizeof(out->data), "D:%.50s",
+	    a->given_names);
+	if (n < 0)
+		return ERR_INVAL;
+	out->datalen = (size_t)n;
+	if (strcmp(a->surname, "HUGE") == 0)
+		out->datalen = REGISTRY_DATA_MAX + 1;
+	return 0;
+}
+
+struct seen {
+	size_t	n;
+	int	stop_at;		/* return 7 at this row; -1 never */
+	char	id[8][FEED_ID_MAX + 1];
+	char	data[8][64];
+};
+
+static int
+on_row(void *arg, const char *id, const uint8_t *data, size_t len)
+{
+	struct seen	*sn = arg;
+
+	if ((int)sn->n == sn->stop_at)
+		return 7;
+	assert_true(sn->n < 8);
+	assert_true(len < sizeof(sn->data[0]));
+	SET(sn->id[sn->n], id);
+	if (len > 0)
+		memcpy(sn->data[sn->n], data, len);
+	sn->data[sn->n][len] = '\0';
+	sn->n++;
+	return 0;
+}
+
+static int
+scan(struct registry *r, const char *key, int prefix, struct seen *sn)
+{
+	struct registry_keys	q;
+
+	memset(&q, 0, sizeof(q));
+	memset(sn, 0, sizeof(*sn));
+	sn->stop_at = -1;
+	q.n = 1;
+	q.prefix = prefix;
+	SET(q.key[0], key);
+	return registry_scan_person_alert_keys(r, &q, on_row, sn);
+}
+
+/*
+ * A key scan gives every key row with the alert's data, without reading
+ * the alerts; a replaced alert's data is replaced; data over the limit
+ * fails the batch; the callback can stop the scan; one alert reads by id.
+ */
+static void
+test_registry_scan_gives_key_data(void **state)
+{
+	struct fx		*fx = *state;
+	struct registry		*r;
+	struct feed_batch	 b;
+	struct feed_entry	 e[3], got;
+	struct registry_keys	 q;
+	struct seen		 sn;
+	struct proto_error	 pe;
+
+	assert_int_equal(registry_open(&r, fx->path, key_data, "data-1"), 0);
+	mk_pa(&e[0], 1, "pa-1", "ABENOV", "");
+	mk_pa(&e[1], 2, "pa-2", "ABENOVA", "");
+	SET(e[1].data.person_alert.given_names, "");
+	mk_pa(&e[2], 3, "pa-3", "OMAROV", "");
+	SET(e[2].data.person_alert.given_names, "ERLAN");
+	batch(&b, 0, 3, e, 3);
+	assert_int_equal(registry_apply_batch(r, &b, NULL), 0);
+
+	assert_int_equal(scan(r, "ABENOV", 0, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	assert_string_equal(sn.id[0], "pa-1");
+	assert_string_equal(sn.data[0], "D:Аскар");
+	/* A prefix: ABENOV and ABENOVA, each with its own data. */
+	assert_int_equal(scan(r, "ABENOV", 1, &sn), 0);
+	assert_int_equal(sn.n, 2);
+	assert_string_equal(sn.id[1], "pa-2");
+	assert_string_equal(sn.data[1], "D:");
+	assert_int_equal(scan(r, "GIVEN:", 1, &sn), 0);
+	assert_int_equal(sn.n, 2);
+	assert_string_equal(sn.data[0], "D:ERLAN");	/* keys' byte order */
+	assert_string_equal(sn.data[1], "D:Аскар");
+	assert_int_equal(scan(r, "NOBODY", 0, &sn), 0);
+	assert_int_equal(sn.n, 0);
+	/* Two keys naming one alert: it comes twice. */
+	memset(&q, 0, sizeof(q));
+	memset(&sn, 0, sizeof(sn));
+	sn.stop_at = -1;
+	q.n = 2;
+	SET(q.key[0], "OMAROV");
+	SET(q.key[1], "GIVEN:ERLAN");
+	assert_int_equal(registry_scan_person_alert_keys(r, &q, on_row, &sn),
+	    0);
+	assert_int_equal(sn.n, 2);
+	assert_string_equal(sn.id[0], "pa-3");
+	assert_string_equal(sn.id[1], "pa-3");
+	/* The callback stops the scan; the statement is reusable after. */
+	sn.n = 0;
+	sn.stop_at = 1;
+	assert_int_equal(registry_scan_person_alert_keys(r, &q, on_row, &sn),
+	    7);
+	assert_int_equal(sn.n, 1);
+	assert_int_equal(scan(r, "OMAROV", 0, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	/* Bad lookups. */
+	q.n = REGISTRY_KEYS_MAX + 1;
+	assert_int_equal(registry_scan_person_alert_keys(r, &q, on_row, &sn),
+	    ERR_INVAL);
+	assert_int_equal(registry_scan_person_alert_keys(r, NULL, on_row, &sn),
+	    ERR_INVAL);
+	q.n = 1;
+	assert_int_equal(registry_scan_person_alert_keys(r, &q, NULL, &sn),
+	    ERR_INVAL);
+	assert_int_equal(scan(r, "", 0, &sn), ERR_INVAL);
+
+	/* One alert by id. */
+	assert_int_equal(registry_find_person_alert(r, "pa-3", &got), 0);
+	assert_string_equal(got.id, "pa-3");
+	assert_int_equal(got.pos, 3);
+	assert_string_equal(got.data.person_alert.surname, "OMAROV");
+	assert_int_equal(registry_find_person_alert(r, "pa-9", &got),
+	    ERR_NOTFOUND);
+	assert_int_equal(registry_find_person_alert(r, NULL, &got),
+	    ERR_INVAL);
+
+	/* A replaced alert's data goes with its new keys. */
+	mk_pa(&e[0], 4, "pa-3", "OMAROV", "");
+	SET(e[0].data.person_alert.given_names, "ASKAR");
+	batch(&b, 3, 4, e, 1);
+	assert_int_equal(registry_apply_batch(r, &b, NULL), 0);
+	assert_int_equal(scan(r, "OMAROV", 0, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	assert_string_equal(sn.data[0], "D:ASKAR");
+	assert_int_equal(scan(r, "GIVEN:ERLAN", 0, &sn), 0);
+	assert_int_equal(sn.n, 0);
+
+	/* Data over REGISTRY_DATA_MAX: the batch fails whole. */
+	mk_pa(&e[0], 5, "pa-4", "SAFE", "");
+	mk_pa(&e[1], 6, "pa-5", "HUGE", "");
+	batch(&b, 4, 6, e, 2);
+	memset(&pe, 0, sizeof(pe));
+	assert_int_equal(registry_apply_batch(r, &b, &pe), ERR_INVAL);
+	assert_string_equal(pe.field, "entries[1]");
+	assert_int_equal(scan(r, "SAFE", 0, &sn), 0);
+	assert_int_equal(sn.n, 0);
+	registry_close(r);
+}
+
+/*
+ * A store written by schema 1 (match keys without data) is brought to
+ * schema 2 on open: its keys are rebuilt with their data, in the opening
+ * transaction, and the version recorded.
+ */
+static void
+test_registry_upgrades_schema_1(void **state)
+{
+	struct fx		*fx = *state;
+	struct registry		*r;
+	struct feed_batch	 b;
+	struct feed_entry	 e[2];
+	struct seen		 sn;
+	char			 v[8];
+	sqlite3			*db;
+	sqlite3_stmt		*st;
+
+	assert_int_equal(registry_open(&r, fx->path, key_data, "data-1"), 0);
+	mk_pa(&e[0], 1, "pa-1", "ABENOV", "");
+	mk_pa(&e[1], 2, "pa-2", "OMAROV", "");
+	batch(&b, 0, 2, e, 2);
+	assert_int_equal(registry_apply_batch(r, &b, NULL), 0);
+	registry_close(r);
+	/* What schema 1 wrote. */
+	exec_sql(fx->path, "DROP TABLE reg_person_alert_key;"
+	    "CREATE TABLE reg_person_alert_key (key TEXT NOT NULL,"
+	    "  alert_id TEXT NOT NULL, PRIMARY KEY (key, alert_id))"
+	    "  WITHOUT ROWID;"
+	    "INSERT INTO reg_person_alert_key VALUES ('ABENOV', 'pa-1');"
+	    "UPDATE reg_meta SET value = '1' WHERE key = 'schema_version';");
+
+	/* Same key function name: the upgrade alone forces the rekey. */
+	assert_int_equal(registry_open(&r, fx->path, key_data, "data-1"), 0);
+	assert_int_equal(scan(r, "ABENOV", 0, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	assert_string_equal(sn.data[0], "D:Аскар");
+	assert_int_equal(scan(r, "OMAROV", 0, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	registry_close(r);
+	assert_int_equal(raw_count(fx->path, "reg_person_alert_key"), 4);
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM reg_meta "
+	    "WHERE key = 'schema_version'", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	(void)snprintf(v, sizeof(v), "%s",
+	    (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_string_equal(v, "2");
+	assert_int_equal(REGISTRY_SCHEMA_VERSION, 2);
+	/* And opens again without another upgrade. */
+	assert_int_equal(registry_open(&r, fx->path, key_data, "data-1"), 0);
+	registry_close(r);
+}
+
 static void
 test_registry_opens_only_databases(void **state)
 {
@@ -1122,6 +1348,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_registry_scan_gives_key_data,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_upgrades_schema_1,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_new_is_empty,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(

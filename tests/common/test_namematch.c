@@ -921,6 +921,181 @@ test_namematch_labelled_set(void **state)
 		    tp, fp_, fn, tn);
 }
 
+/* ---- the prepared form ----------------------------------------------- */
+
+static void
+same_word(const struct namematch_word *a, const struct namematch_word *b)
+{
+	assert_int_equal(a->rawlen, b->rawlen);
+	assert_int_equal(a->canonlen, b->canonlen);
+	assert_memory_equal(a->raw, b->raw, sizeof(a->raw));
+	assert_memory_equal(a->canon, b->canon, sizeof(a->canon));
+	assert_int_equal(a->known, b->known);
+}
+
+/* Every field of a and b equal (padding aside). */
+static void
+same_person(const struct namematch_person *a,
+    const struct namematch_person *b)
+{
+	size_t	i;
+
+	same_word(&a->surname, &b->surname);
+	assert_int_equal(a->ngiven, b->ngiven);
+	for (i = 0; i < NAMEMATCH_GIVEN_MAX; i++)
+		same_word(&a->given[i], &b->given[i]);
+	assert_int_equal(a->mrzlen, b->mrzlen);
+	assert_int_equal(a->birth_prec, b->birth_prec);
+	assert_int_equal(a->birth_year, b->birth_year);
+	assert_int_equal(a->birth_month, b->birth_month);
+	assert_int_equal(a->birth_day, b->birth_day);
+	assert_memory_equal(a->nationality, b->nationality,
+	    sizeof(a->nationality));
+}
+
+/*
+ * Over the whole labelled set: the packed watchlist person, unpacked, is
+ * the parsed one byte for byte and scores the same (score, bits, words);
+ * the bound, from the person or from its packed head, is never below the
+ * score. So a store that keeps the prepared form decides as the parser
+ * would.
+ */
+static void
+test_namematch_prepared_same_scores(void **state)
+{
+	static char		 buf[NAMEMATCH_LINE_MAX + 2];
+	static uint8_t		 pk[NAMEMATCH_PACK_MAX];
+	struct namematch_line	*l;
+	struct namematch_person	*u;
+	struct namematch_result	 r1, r2;
+	struct namematch_err	 e;
+	FILE			*fp;
+	size_t			 len, plen;
+	double			 b1, b2;
+	int			 n = 0, below = 0;
+
+	(void)state;
+	if ((fp = fopen(PAIRS, "r")) == NULL)
+		fail_msg("%s: cannot open (run from the repository root)",
+		    PAIRS);
+	l = malloc(sizeof(*l));
+	u = malloc(sizeof(*u));
+	assert_non_null(l);
+	assert_non_null(u);
+	while (fgets(buf, sizeof(buf), fp) != NULL) {
+		len = strlen(buf);
+		while (len > 0 && buf[len - 1] == '\n')
+			buf[--len] = '\0';
+		if (namematch_parse_line(l, buf, len, &e) != 0)
+			fail_msg("%s:%d: %s: %s", PAIRS, n + 1, e.field, e.msg);
+		assert_int_equal(namematch_pack(&l->watch, pk, sizeof(pk),
+		    &plen), 0);
+		assert_true(plen <= NAMEMATCH_PACK_MAX);
+		memset(u, 0xa5, sizeof(*u));
+		assert_int_equal(namematch_unpack(u, pk, plen), 0);
+		same_person(u, &l->watch);
+		namematch_score(&l->watch, &l->trav, &r1);
+		namematch_score(u, &l->trav, &r2);
+		assert_true(r1.score == r2.score);
+		assert_int_equal(r1.what, r2.what);
+		assert_string_equal(r1.why, r2.why);
+		b1 = namematch_bound(&l->watch, &l->trav);
+		assert_int_equal(namematch_packed_bound(pk, plen, &l->trav,
+		    &b2), 0);
+		assert_true(b1 == b2);
+		if (r1.score > b1)
+			fail_msg("%s: score %.3f over its bound %.3f", l->id,
+			    r1.score, b1);
+		if (b1 < NAMEMATCH_DEFAULT_THRESHOLD)
+			below++;
+		n++;
+	}
+	fclose(fp);
+	free(l);
+	free(u);
+	assert_true(n >= 2000);
+	/* The bound must prune something: other birth dates. */
+	assert_true(below > 100);
+}
+
+/* Damaged packed forms are refused, whatever byte is wrong; the longest
+ * person fits NAMEMATCH_PACK_MAX and a short buffer is ERR_RANGE. */
+static void
+test_namematch_prepared_damaged(void **state)
+{
+	static const struct who	 w = { "Жумабаев", "Ерлан Серикович",
+	    "1984-03-07", "KAZ" };
+	static const struct who	 t = { "ZHUMABAYEV", "YERLAN", "1984-03-07",
+	    "KAZ" };
+	struct namematch_person	 p, q, tp;
+	uint8_t			 pk[NAMEMATCH_PACK_MAX], bad[NAMEMATCH_PACK_MAX];
+	size_t			 len, i, k;
+	double			 b;
+
+	(void)state;
+	person(&p, &w);
+	person(&tp, &t);
+	assert_int_equal(namematch_pack(&p, pk, sizeof(pk), &len), 0);
+	assert_int_equal(namematch_pack(&p, pk, len - 1, &k), ERR_RANGE);
+	assert_int_equal(namematch_pack(&p, pk, 5, &k), ERR_RANGE);
+	/* Every cut is refused. */
+	for (i = 0; i < len; i++) {
+		memset(&q, 0x5a, sizeof(q));
+		assert_int_equal(namematch_unpack(&q, pk, i), ERR_PARSE);
+		assert_int_equal(q.ngiven, (size_t)0x5a5a5a5a5a5a5a5aULL);
+	}
+	/* A trailing byte. */
+	memcpy(bad, pk, len);
+	bad[len] = 0;
+	assert_int_equal(namematch_unpack(&q, bad, len + 1), ERR_PARSE);
+	/* Wrong version, date, count, letter, length, table line. */
+	{
+		static const struct { size_t at; uint8_t v; } hits[] = {
+			{ 0, 2 }, { 1, 4 }, { 4, 13 }, { 5, 32 }, { 6, 'a' },
+			{ 11, NAMEMATCH_GIVEN_MAX + 1 }, { 12, 200 },
+			{ 13, 'z' }, { 13, 0 }
+		};
+
+		for (i = 0; i < sizeof(hits) / sizeof(hits[0]); i++) {
+			memcpy(bad, pk, len);
+			bad[hits[i].at] = hits[i].v;
+			assert_int_equal(namematch_unpack(&q, bad, len),
+			    ERR_PARSE);
+		}
+		memcpy(bad, pk, len);
+		bad[1] = 9;
+		assert_int_equal(namematch_packed_bound(bad, len, &tp, &b),
+		    ERR_PARSE);
+		/* The table line of the surname: far past the table. */
+		memcpy(bad, pk, len);
+		k = 12 + 1 + pk[12];
+		k += 1 + pk[k];
+		bad[k] = 0xff;
+		bad[k + 1] = 0x7f;
+		assert_int_equal(namematch_unpack(&q, bad, len), ERR_PARSE);
+	}
+	assert_int_equal(namematch_packed_bound(pk, len, &tp, &b), 0);
+	assert_true(b == 1.0);
+
+	/* The longest person, every word at its limit, built by hand
+	 * (NAMEMATCH_FIELD_MAX bounds what the parser reads). */
+	memset(&p, 0, sizeof(p));
+	p.surname.rawlen = p.surname.canonlen = NAMEMATCH_WORD_MAX;
+	memset(p.surname.raw, 'B', NAMEMATCH_WORD_MAX);
+	memset(p.surname.canon, 'B', NAMEMATCH_WORD_MAX);
+	p.surname.known = -1;
+	for (i = 0; i < NAMEMATCH_GIVEN_MAX; i++)
+		p.given[i] = p.surname;
+	p.ngiven = NAMEMATCH_GIVEN_MAX;
+	p.birth_prec = NAMEMATCH_DATE_YEAR;
+	p.birth_year = 1970;
+	memcpy(p.nationality, "D", 2);
+	assert_int_equal(namematch_pack(&p, pk, sizeof(pk), &len), 0);
+	assert_int_equal(len, NAMEMATCH_PACK_MAX);
+	assert_int_equal(namematch_unpack(&q, pk, len), 0);
+	same_person(&p, &q);
+}
+
 int
 main(void)
 {
@@ -953,6 +1128,8 @@ main(void)
 		cmocka_unit_test(test_namematch_parse_limits),
 		cmocka_unit_test(test_namematch_parse_line),
 		cmocka_unit_test(test_namematch_labelled_set),
+		cmocka_unit_test(test_namematch_prepared_same_scores),
+		cmocka_unit_test(test_namematch_prepared_damaged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

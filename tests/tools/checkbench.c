@@ -270,6 +270,19 @@ count_verdict(struct tally *ty, const struct check_verdict *v)
 	}
 }
 
+/* One line per check: its verdict and every reason. */
+static void
+print_verdict(FILE *fp, size_t i, const struct check_verdict *v)
+{
+	size_t	k;
+
+	fprintf(fp, "%zu %d", i, (int)v->verdict);
+	for (k = 0; k < v->nreasons; k++)
+		fprintf(fp, " %s/%s/%.3f", v->reasons[k].code,
+		    v->reasons[k].alert, v->reasons[k].score);
+	fputc('\n', fp);
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -407,13 +420,17 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: checkbench --store FILE [--count N] [--seed S]\n"
-	    "                  [--warmup N] [--url URL [--pid PID]]\n"
+	    "                  [--warmup N] [--verdicts FILE]\n"
+	    "                  [--url URL [--pid PID]]\n"
 	    "Times N lane checks (default 10000) of a mix of travellers\n"
 	    "over a post store filled by feedgen: in-process with\n"
 	    "decide_check(), or with --url through a running checkpointd's\n"
 	    "POST /v1/checks (URL of the endpoint) on one keep-alive\n"
 	    "connection, then the resident memory of --pid. --warmup\n"
-	    "checks (default 1000) run first, untimed.\n");
+	    "checks (default 1000) run first, untimed. --verdicts writes\n"
+	    "each in-process verdict to FILE, one line per check: its\n"
+	    "number, verdict and reasons (code/alert/score), to compare\n"
+	    "two builds.\n");
 }
 
 int
@@ -426,6 +443,7 @@ main(int argc, char *argv[])
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "verdicts", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -440,6 +458,8 @@ main(int argc, char *argv[])
 	sqlite3			*db = NULL;
 	sqlite3_stmt		*pa = NULL;
 	const char		*store = NULL, *url = NULL;
+	const char		*vpath = NULL;
+	FILE			*vfp = NULL;
 	double			*lat, t0;
 	size_t			 have[4], n = 10000, warm = 1000, i, missing = 0;
 	uint64_t		 seed = 1;
@@ -480,6 +500,9 @@ main(int argc, char *argv[])
 			break;
 		case 'u':
 			url = optarg;
+			break;
+		case 'V':
+			vpath = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -554,6 +577,11 @@ main(int argc, char *argv[])
 		goto out;
 	}
 
+	if (vpath != NULL && (vfp = fopen(vpath, "w")) == NULL) {
+		fprintf(stderr, "checkbench: %s: %s\n", vpath,
+		    strerror(errno));
+		goto out;
+	}
 	if ((rc = decide_new(&dec, reg, "ALA01", NULL)) != 0) {
 		fprintf(stderr, "checkbench: decide: %s\n", err_str(rc));
 		goto out;
@@ -578,6 +606,8 @@ main(int argc, char *argv[])
 		}
 		if (i >= warm)
 			count_verdict(&ty, &v);
+		if (i >= warm && vfp != NULL)
+			print_verdict(vfp, i - warm, &v);
 	}
 	/* Where the time goes, by kind of traveller (before report()
 	 * sorts lat). */
@@ -613,6 +643,8 @@ main(int argc, char *argv[])
 	report("in-process", lat, n, &ty);
 	status = 0;
 out:
+	if (vfp != NULL)
+		fclose(vfp);
 	sqlite3_finalize(pa);
 	sqlite3_close(db);
 	decide_free(dec);
