@@ -13,6 +13,12 @@
 #                                      for refusal tests
 #   scripts/pki.sh revoke DIR CODE     revoke post-CODE.crt; writes ca.crl
 #   scripts/pki.sh fingerprint FILE    SHA-256 of a certificate's DER
+#   scripts/pki.sh feedkey DIR         the feed signing key: feed.key
+#                                      (Ed25519 private, PEM PKCS#8, mode
+#                                      600) for central.yaml's
+#                                      feed.signing_key, and feed.pub (its
+#                                      public key, PEM) for the posts; an
+#                                      existing feed.key is kept
 set -euo pipefail
 
 die() { echo "pki.sh: $*" >&2; exit 1; }
@@ -41,7 +47,7 @@ issue() { # dir ca out cn ext
 }
 
 cmd=${1:-}; d=${2:-}
-[ -n "$cmd" ] && [ -n "$d" ] || die "usage: pki.sh init|post|rogue|revoke|fingerprint DIR|FILE [CODE]"
+[ -n "$cmd" ] && [ -n "$d" ] || die "usage: pki.sh init|post|rogue|revoke|fingerprint|feedkey DIR|FILE [CODE]"
 
 case "$cmd" in
 init)
@@ -94,6 +100,17 @@ CNF
 	;;
 fingerprint)
 	openssl x509 -in "$d" -noout -fingerprint -sha256 | sed 's/.*=//'
+	;;
+feedkey)
+	mkdir -p "$d"
+	if [ ! -f "$d/feed.key" ]; then
+		(umask 077; openssl genpkey -algorithm ed25519 \
+		    -out "$d/feed.key.tmp" 2>/dev/null)
+		mv "$d/feed.key.tmp" "$d/feed.key"
+	fi
+	chmod 600 "$d/feed.key"
+	openssl pkey -in "$d/feed.key" -pubout -out "$d/feed.pub" 2>/dev/null
+	chmod 644 "$d/feed.pub"
 	;;
 *)
 	die "unknown command $cmd"
