@@ -41,4 +41,14 @@ int	cctl_opt(const char *cmd, int argc, char **argv, int *i,
 /* 1 if argv[i] is --help or -h. */
 int	cctl_is_help(const char *arg);
 
+/* The command groups (central/cctl_<group>.c), one line each. */
+int	cctl_feed(const struct cctl_ctx *ctx, int argc, char **argv);
+int	cctl_stays(const struct cctl_ctx *ctx, int argc, char **argv);
+int	cctl_alert(const struct cctl_ctx *ctx, int argc, char **argv);
+int	cctl_permit(const struct cctl_ctx *ctx, int argc, char **argv);
+int	cctl_registration(const struct cctl_ctx *ctx, int argc, char **argv);
+int	cctl_officer(const struct cctl_ctx *ctx, int argc, char **argv);
+int	cctl_policy(const struct cctl_ctx *ctx, int argc, char **argv);
+int	cctl_post(const struct cctl_ctx *ctx, int argc, char **argv);
+
 #endif

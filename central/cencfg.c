@@ -9,6 +9,7 @@
 #include "cencfg.h"
 #include "cfg.h"
 #include "err.h"
+#include "feed.h"
 
 static int
 cen_hexval(int ch)
@@ -102,6 +103,18 @@ static const struct cfg_key cen_run_as_keys[] = {
 	{ .name = NULL }
 };
 
+static const struct cfg_key cen_feed_keys[] = {
+	STR(C, "signing_key", feed_key_file, 0, 0, NULL),
+	INT("batch_max", feed_batch_max, 1, FEED_BATCH_MAX),
+	{ .name = NULL }
+};
+
+static const struct cfg_key cen_stays_keys[] = {
+	INT("interval_ms", stays_interval_ms, 10, 3600000),
+	INT("batch", stays_batch, 1, 100000),
+	{ .name = NULL }
+};
+
 static const struct cfg_key cen_schema[] = {
 	SECTION("listen", cen_listen_keys, 0),
 	SECTION("tls", cen_tls_keys, 1),
@@ -110,6 +123,8 @@ static const struct cfg_key cen_schema[] = {
 	    1, cen_post_keys, offsetof(C, nposts), NULL },
 	SECTION("log", cen_log_keys, 0),
 	SECTION("run_as", cen_run_as_keys, 0),
+	SECTION("feed", cen_feed_keys, 0),
+	SECTION("stays", cen_stays_keys, 0),
 	{ .name = NULL }
 };
 
@@ -175,6 +190,9 @@ cen_cfg_init(struct cen_cfg *c)
 	c->max_batch = 1000;
 	c->max_clients = 512;
 	(void)snprintf(c->log_level, sizeof(c->log_level), "info");
+	c->feed_batch_max = FEED_BATCH_MAX;
+	c->stays_interval_ms = 1000;
+	c->stays_batch = 500;
 }
 
 int

@@ -39,6 +39,13 @@ struct cen_cfg {
 	char	log_level[16];
 	/* run_as: */
 	char	user[64];
+	/* feed: */
+	char	feed_key_file[PATH_MAX];	/* optional: Ed25519 private key
+						 * (PEM); "" = no feed served */
+	long	feed_batch_max;		/* entries per batch, default 5000 */
+	/* stays: */
+	long	stays_interval_ms;	/* deriver runs apart, default 1000 */
+	long	stays_batch;		/* documents per run, default 500 */
 };
 
 void	cen_cfg_init(struct cen_cfg *c);

@@ -46,6 +46,26 @@ ctl_usage(FILE *fp)
 	    "                 the crossings stored at the centre\n"
 	    "  migrate-status the schema migrations and whether the schema\n"
 	    "                 is current (exit 1 if not)\n"
+	    "  feed head      the feed's head position\n"
+	    "  feed export --since V [--key FILE] FILE\n"
+	    "                 signed feed frames after V, for import at a post\n"
+	    "  stays show STATE NUMBER\n"
+	    "                 a traveller's stay state (JSON)\n"
+	    "  stays derive [--today DATE]\n"
+	    "                 derive the stay states of new crossings now\n"
+	    "  alert document|person put|remove|list|import ...\n"
+	    "                 watchlists: documents and persons\n"
+	    "  permit put|remove|list|import ...\n"
+	    "                 visas and permits\n"
+	    "  registration put|remove|list|import ...\n"
+	    "                 registrations at a place of residence\n"
+	    "  officer put|disable|enable|list ...\n"
+	    "                 officers who sign in at the lanes (PINs)\n"
+	    "  policy load FILE | show [VERSION] | list\n"
+	    "                 the stay policy\n"
+	    "  post enrol CODE --cert FILE.pem | revoke CODE | list\n"
+	    "                 posts and their client certificates\n"
+	    "                 (see docs/admin.md)\n"
 	    "\n"
 	    "options:\n"
 	    "  -c, --config FILE  read the database conninfo from central.yaml\n"
@@ -438,6 +458,14 @@ static const struct {
 } ctl_cmds[] = {
 	{ "crossings",		ctl_cmd_crossings },
 	{ "migrate-status",	ctl_cmd_migrate_status },
+	{ "feed",		cctl_feed },
+	{ "stays",		cctl_stays },
+	{ "alert",		cctl_alert },
+	{ "permit",		cctl_permit },
+	{ "registration",	cctl_registration },
+	{ "officer",		cctl_officer },
+	{ "policy",		cctl_policy },
+	{ "post",		cctl_post },
 };
 
 /* Who is making a change: --as NAME, else the login user. */

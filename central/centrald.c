@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -22,6 +23,8 @@
 #include "priv.h"
 #include "migrate.h"
 #include "server.h"
+#include "sign.h"
+#include "stays.h"
 
 #define EXIT_USAGE	2
 
@@ -82,6 +85,119 @@ cend_on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(base);
 }
 
+/* The feed's signing key, read before privileges are dropped; none
+ * configured is no error (the feed answers 503). 0 or -1, logged. */
+static int
+cend_feed_key(const struct cen_cfg *cfg, struct sign_key **out)
+{
+	uint8_t	pub[SIGN_PUBKEY_LEN];
+	char	id[SIGN_KEYID_LEN + 1];
+	int	rc;
+
+	*out = NULL;
+	if (cfg->feed_key_file[0] == '\0') {
+		log_warnx("feed: no feed.signing_key configured; the feed is "
+		    "not served (GET /v1/feed answers 503)");
+		return 0;
+	}
+	if ((rc = sign_key_load(out, cfg->feed_key_file)) != 0) {
+		if (rc == ERR_IO)
+			log_warn("feed: cannot read signing key %s",
+			    cfg->feed_key_file);
+		else
+			log_warnx("feed: signing key %s: %s", cfg->feed_key_file,
+			    rc == ERR_PARSE ? "not a PEM private key" :
+			    rc == ERR_INVAL ? "not an Ed25519 key" :
+			    err_str(rc));
+		return -1;
+	}
+	sign_key_public(*out, pub);
+	sign_keyid(pub, id);
+	log_info("feed: signing with key %s from %s", id, cfg->feed_key_file);
+	return 0;
+}
+
+/*
+ * The stay deriver in the event loop (docs/stay-states.md): each run
+ * derives dirty documents in small steps until none is left, the batch is
+ * done or about 50 ms passed, so the loop keeps answering posts; then it
+ * runs again at once if work is left, else after the interval. The sweep
+ * runs hourly. Its own connection, so a statement of it never interleaves
+ * with the server's.
+ */
+#define CEND_STAYS_STEP		16	/* documents per stays_derive() */
+#define CEND_STAYS_SLICE_MS	50
+#define CEND_SWEEP_MS		(3600 * 1000)
+
+struct cend_stays {
+	struct event	*ev;
+	struct db	*db;
+	struct stays	*st;
+	long		 interval_ms;
+	long		 batch;
+	int64_t		 last_sweep;	/* monotonic ms, 0 = never */
+};
+
+static int64_t
+cend_mono_ms(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+cend_stays_run(evutil_socket_t fd, short what, void *arg)
+{
+	struct cend_stays	*s = arg;
+	struct timeval		 tv;
+	int64_t			 t0 = cend_mono_ms();
+	size_t			 done, ask, total = 0, marked;
+	long			 next = s->interval_ms;
+	int			 rc = 0;
+
+	(void)fd;
+	(void)what;
+	if (db_connect(s->db) != 0)
+		goto again;		/* said by db_connect() */
+	while (total < (size_t)s->batch) {
+		ask = (size_t)s->batch - total;
+		if (ask > CEND_STAYS_STEP)
+			ask = CEND_STAYS_STEP;
+		rc = stays_derive(db_pgconn(s->db), s->st, STAYS_TODAY, ask,
+		    &done);
+		total += done;
+		if (rc != 0 || done < ask)
+			break;		/* a failure (said) or none left */
+		if (total >= (size_t)s->batch ||
+		    cend_mono_ms() - t0 >= CEND_STAYS_SLICE_MS) {
+			next = 0;	/* more may wait: after the loop */
+			break;
+		}
+	}
+	if (total > 0)
+		log_debug("stays: %zu document(s) derived in %lld ms", total,
+		    (long long)(cend_mono_ms() - t0));
+	if (rc == 0 && (s->last_sweep == 0 ||
+	    cend_mono_ms() - s->last_sweep >= CEND_SWEEP_MS)) {
+		if (stays_sweep(db_pgconn(s->db), s->st, STAYS_TODAY,
+		    &marked) == 0) {
+			s->last_sweep = cend_mono_ms();
+			if (marked > 0)
+				log_debug("stays: sweep marked %zu state(s)",
+				    marked);
+		} else
+			log_warnx("stays: the sweep failed; tried again on "
+			    "the next run");
+	}
+again:
+	tv.tv_sec = next / 1000;
+	tv.tv_usec = (next % 1000) * 1000;
+	if (evtimer_add(s->ev, &tv) != 0)
+		log_warnx("libevent: cannot schedule the stay deriver");
+}
+
 static int
 cend_serve(const struct cen_cfg *cfg)
 {
@@ -89,6 +205,8 @@ cend_serve(const struct cen_cfg *cfg)
 	struct priv_user	 user;
 	struct db		*db = NULL;
 	struct server		*srv = NULL;
+	struct sign_key		*fkey = NULL;
+	struct cend_stays	 stays;
 	struct event_base	*base = NULL;
 	struct event		*sig[3] = { NULL, NULL, NULL };
 	char			 why[512];
@@ -98,7 +216,12 @@ cend_serve(const struct cen_cfg *cfg)
 		return 1;
 	(void)signal(SIGPIPE, SIG_IGN);	/* a post that hangs up mid-answer
 					 * is no reason to die */
-	if ((db = db_new(cfg->conninfo)) == NULL) {
+	memset(&stays, 0, sizeof(stays));
+	if (cend_feed_key(cfg, &fkey) != 0)
+		goto out;
+	if ((stays.db = db_new(cfg->conninfo)) == NULL ||
+	    (stays.st = stays_new()) == NULL ||
+	    (db = db_new(cfg->conninfo)) == NULL) {
 		log_warnx("out of memory");
 		goto out;
 	}
@@ -114,6 +237,7 @@ cend_serve(const struct cen_cfg *cfg)
 		log_warnx("cannot serve on %s: %s", cfg->listen, err_str(rc));
 		goto out;
 	}
+	server_set_feed_key(srv, fkey);
 	if (priv_drop(&user) != 0)
 		goto out;
 	for (i = 0; i < 3; i++) {
@@ -124,6 +248,13 @@ cend_serve(const struct cen_cfg *cfg)
 			goto out;
 		}
 	}
+	stays.interval_ms = cfg->stays_interval_ms;
+	stays.batch = cfg->stays_batch;
+	if ((stays.ev = evtimer_new(base, cend_stays_run, &stays)) == NULL) {
+		log_warnx("libevent: cannot create the stay deriver's timer");
+		goto out;
+	}
+	event_active(stays.ev, EV_TIMEOUT, 0);	/* a first run at once */
 	log_info("serving %zu post(s) on %s, schema version %d", cfg->nposts,
 	    cfg->listen, migrate_latest());
 	if (event_base_dispatch(base) == -1) {
@@ -133,6 +264,11 @@ cend_serve(const struct cen_cfg *cfg)
 	status = 0;
 out:
 	server_free(srv);
+	sign_key_free(fkey);
+	if (stays.ev != NULL)
+		event_free(stays.ev);
+	stays_free(stays.st);
+	db_free(stays.db);
 	for (i = 0; i < 3; i++)
 		if (sig[i] != NULL)
 			event_free(sig[i]);

@@ -22,9 +22,14 @@
 #include <openssl/ssl.h>
 
 #include "cencfg.h"
+#include "date.h"
 #include "db.h"
 #include "err.h"
+#include "feed.h"
+#include "feedframe.h"
+#include "feedlog.h"
 #include "log.h"
+#include "postauth.h"
 #include "proto.h"
 #include "server.h"
 #include "tls.h"
@@ -40,6 +45,8 @@ struct server {
 	struct evhttp		*http;
 	struct evconnlistener	*lev;
 	SSL_CTX			*ctx;
+	struct postauth		*auth;		/* certificate -> post */
+	const struct sign_key	*feed_key;	/* NULL: no feed served */
 	long			 nconn;		/* open TLS connections */
 	int			 paused;	/* not accepting: at max_clients */
 	size_t			 cap;		/* crossings per batch */
@@ -161,6 +168,31 @@ server_peer_cert(struct server_req *r, struct tls_peer *peer)
 	return tls_peer_identity(ssl, peer);
 }
 
+/*
+ * The post this request's client certificate belongs to (central.yaml or
+ * the posts table; a post revoked in the table is refused): 0 with code
+ * (also set as r->post for the log), or -1 after answering 403.
+ */
+static int
+server_auth_post(struct server_req *r, char code[PROTO_POST_MAX + 1])
+{
+	struct tls_peer	peer;
+	char		why[POSTAUTH_WHY_MAX];
+
+	if (server_peer_cert(r, &peer) != 0) {
+		server_refuse(r, 403, "", NULL, "no usable client "
+		    "certificate");
+		return -1;
+	}
+	if (postauth_check(r->s->auth, peer.cn, peer.sha256, date_now_ms(),
+	    code, why, sizeof(why)) != 0) {
+		server_refuse(r, 403, "", NULL, "%s", why);
+		return -1;
+	}
+	(void)snprintf(r->post, sizeof(r->post), "%s", code);
+	return 0;
+}
+
 static void
 server_healthz(struct server_req *r)
 {
@@ -198,8 +230,6 @@ static void
 server_crossings(struct server_req *r, const char *code)
 {
 	struct server		*s = r->s;
-	struct tls_peer		 peer;
-	const struct cen_post	*post;
 	struct proto_batch	 b;
 	struct proto_error	 pe;
 	struct proto_ack	 ack;
@@ -208,24 +238,14 @@ server_crossings(struct server_req *r, const char *code)
 	const uint8_t		*body;
 	size_t			 len, i, alen;
 	char			 why[96], field[PROTO_FIELD_MAX];
+	char			 mine[PROTO_POST_MAX + 1] = "";
 	int			 rc;
 
-	if (server_peer_cert(r, &peer) != 0) {
-		server_refuse(r, 403, "", NULL, "no usable client "
-		    "certificate");
+	if (server_auth_post(r, mine) != 0)
 		return;
-	}
-	if ((post = cen_cfg_post_for_cert(s->cfg, peer.cn,
-	    peer.sha256)) == NULL) {
-		server_refuse(r, 403, "", NULL, "certificate \"%.64s\" "
-		    "(SHA-256 %.16s...) is not enrolled for any post", peer.cn,
-		    peer.fingerprint);
-		return;
-	}
-	(void)snprintf(r->post, sizeof(r->post), "%s", post->code);
-	if (strcmp(code, post->code) != 0) {
+	if (strcmp(code, mine) != 0) {
 		server_refuse(r, 403, "", NULL, "this certificate is post "
-		    "%s's; it may not submit for post %s", post->code, code);
+		    "%s's; it may not submit for post %s", mine, code);
 		return;
 	}
 
@@ -318,7 +338,7 @@ server_crossings(struct server_req *r, const char *code)
 		return;
 	}
 	memset(&ack, 0, sizeof(ack));
-	memcpy(ack.post, post->code, sizeof(ack.post));
+	memcpy(ack.post, mine, sizeof(ack.post));
 	ack.n = res.ndurable;
 	ack.seqs = res.durable;
 	if ((rc = proto_encode_ack(&ack, s->ack, s->acksz, &alen)) != 0) {
@@ -329,6 +349,144 @@ server_crossings(struct server_req *r, const char *code)
 	log_debug("peer %s post %s: %zu crossing(s), %zu durable, %zu "
 	    "pending", r->peer, r->post, b.n, res.ndurable, res.npending);
 	server_send(r, 200, s->ack, alen);
+}
+
+/*
+ * The query of GET /v1/feed: exactly "since=V", V a decimal 0..2^53-1
+ * without leading zeros. 0, or -1 after answering 400.
+ */
+static int
+server_feed_since(struct server_req *r, uint64_t *since)
+{
+	static const char	 pre[] = "since=";
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(r->req);
+	const char		*q = uri != NULL ? evhttp_uri_get_query(uri) :
+				    NULL;
+	uint64_t		 v = 0;
+	size_t			 i, n;
+
+	if (q == NULL || strncmp(q, pre, sizeof(pre) - 1) != 0) {
+		server_refuse(r, 400, "since", NULL, "the query must be "
+		    "since=POSITION, the last feed position this post has");
+		return -1;
+	}
+	q += sizeof(pre) - 1;
+	n = strlen(q);
+	if (n == 0 || n > 16 || (n > 1 && q[0] == '0'))
+		goto bad;
+	for (i = 0; i < n; i++) {
+		if (q[i] < '0' || q[i] > '9')
+			goto bad;
+		v = v * 10 + (uint64_t)(q[i] - '0');
+	}
+	if (v > FEED_POS_MAX)
+		goto bad;
+	*since = v;
+	return 0;
+bad:
+	server_refuse(r, 400, "since", NULL, "\"since\" must be a decimal "
+	    "number 0..%" PRIu64 " without leading zeros, got \"%.24s%s\"",
+	    FEED_POS_MAX, q, n > 24 ? "..." : "");
+	return -1;
+}
+
+static void
+server_feed_free(const void *data, size_t len, void *arg)
+{
+	(void)len;
+	(void)arg;
+	free((void *)(uintptr_t)data);
+}
+
+/*
+ * GET /v1/feed?since=V: one signed frame of the batch (V, to] from the
+ * feed log (feedlog_batch()), for any enrolled post.
+ */
+static void
+server_feed(struct server_req *r)
+{
+	struct server		*s = r->s;
+	struct feedlog_batch	 fb;
+	struct evkeyvalq	*h;
+	struct evbuffer		*out;
+	PGconn			*conn;
+	uint64_t		 since;
+	int64_t			 t0 = date_now_ms();
+	char			 code[PROTO_POST_MAX + 1] = "";
+	char			 head[FEEDFRAME_HEAD_MAX], pos[24];
+	size_t			 hlen, len;
+	int			 rc, attempt;
+
+	if (server_auth_post(r, code) != 0)
+		return;
+	if (server_feed_since(r, &since) != 0)
+		return;
+	if (s->feed_key == NULL) {
+		server_refuse(r, 503, "", NULL, "this centre serves no feed: "
+		    "no feed.signing_key is configured");
+		return;
+	}
+	memset(&fb, 0, sizeof(fb));
+	rc = ERR_DB;
+	/* A connection found lost is made again and the read tried once
+	 * more (it changes nothing). */
+	for (attempt = 0; attempt < 2 && rc == ERR_DB; attempt++) {
+		if (db_connect(s->db) != 0)
+			break;
+		conn = db_pgconn(s->db);
+		rc = feedlog_batch(conn, since, (size_t)s->cfg->feed_batch_max,
+		    FEEDFRAME_BATCH_MAX, &fb);
+		if (rc != ERR_DB || PQstatus(conn) != CONNECTION_BAD)
+			break;
+	}
+	switch (rc) {
+	case 0:
+		break;
+	case ERR_CONFLICT:
+		server_refuse(r, 409, "since", NULL, "position %" PRIu64 " is "
+		    "past this centre's feed head %" PRIu64 "; the post has a "
+		    "feed the centre never wrote", since, fb.head);
+		return;
+	case ERR_DB:
+		server_refuse(r, 503, "", NULL, "database unavailable; ask "
+		    "again later");
+		return;
+	default:
+		server_refuse(r, 500, "", NULL, "cannot read the feed: %s",
+		    err_str(rc));
+		return;
+	}
+	if ((rc = feedframe_head(s->feed_key, (const uint8_t *)fb.buf, fb.len,
+	    head, sizeof(head), &hlen)) != 0) {
+		feedlog_batch_reset(&fb);
+		server_refuse(r, 500, "", NULL, "cannot sign the batch: %s",
+		    err_str(rc));
+		return;
+	}
+	h = evhttp_request_get_output_headers(r->req);
+	out = evhttp_request_get_output_buffer(r->req);
+	(void)snprintf(pos, sizeof(pos), "%" PRIu64, fb.head);
+	evhttp_add_header(h, "Content-Type", "application/x-shekara-feed");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "Shekara-Feed-Head", pos);
+	len = hlen + fb.len + 1;
+	/* The batch is handed to the buffer, which frees it when sent. */
+	if (evbuffer_add(out, head, hlen) != 0 ||
+	    evbuffer_add_reference(out, fb.buf, fb.len, server_feed_free,
+	    NULL) != 0) {
+		feedlog_batch_reset(&fb);
+		evhttp_send_error(r->req, 500, NULL);
+		return;
+	}
+	fb.buf = NULL;
+	if (evbuffer_add(out, "\n", 1) != 0) {
+		evhttp_send_error(r->req, 500, NULL);
+		return;
+	}
+	log_info("peer %s post %s: feed since %" PRIu64 " to %" PRIu64 ", %zu "
+	    "entries, %zu bytes, %lld ms", r->peer, r->post, since, fb.to,
+	    fb.n, len, (long long)(date_now_ms() - t0));
+	evhttp_send_reply(r->req, 200, server_reason(200), NULL);
 }
 
 /* "/v1/posts/{code}/crossings": copies {code} to code; 0 or ERR_NOTFOUND.
@@ -392,6 +550,11 @@ server_request(struct evhttp_request *req, void *arg)
 			    "certificate");
 		else
 			server_healthz(&r);
+	} else if (strcmp(path, "/v1/feed") == 0) {
+		if (m != EVHTTP_REQ_GET)
+			server_method_not_allowed(&r, "GET");
+		else
+			server_feed(&r);
 	} else if (server_route_crossings(path, code, sizeof(code)) == 0) {
 		if (m != EVHTTP_REQ_POST)
 			server_method_not_allowed(&r, "POST");
@@ -534,6 +697,8 @@ server_new(struct server **out, struct event_base *base,
 		rc = ERR_NOMEM;
 		goto fail;
 	}
+	if ((rc = postauth_new(&s->auth, cfg, db, POSTAUTH_REFRESH_MS)) != 0)
+		goto fail;
 	if ((rc = tls_ctx_new(&s->ctx, cfg)) != 0)
 		goto fail;
 	if (!SSL_CTX_set_ex_data(s->ctx, server_ctx_idx, s)) {
@@ -583,6 +748,12 @@ fail:
 }
 
 void
+server_set_feed_key(struct server *s, const struct sign_key *k)
+{
+	s->feed_key = k;
+}
+
+void
 server_free(struct server *s)
 {
 	if (s == NULL)
@@ -594,6 +765,7 @@ server_free(struct server *s)
 	if (s->http != NULL)
 		evhttp_free(s->http);
 	SSL_CTX_free(s->ctx);	/* reference counted: after the last SSL */
+	postauth_free(s->auth);
 	free(s->items);
 	free(s->durable);
 	free(s->conflict);

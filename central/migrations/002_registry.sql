@@ -34,6 +34,9 @@ CREATE TABLE posts (
 	revoked_at	timestamptz,
 	revoked_by	text
 );
+-- One post per certificate CN: centrald maps a client certificate to its
+-- post by CN (creg_post_find()), so two posts may not share one.
+CREATE UNIQUE INDEX posts_cert_cn_idx ON posts (cert_cn);
 
 -- Officers who may sign in at a lane: the PIN's hash (PHC string), never
 -- the PIN.

@@ -963,6 +963,8 @@ test_cen_cfg_defaults(void **state)
 	assert_string_equal(c->posts[0].cert_sha256, "");
 	assert_string_equal(c->log_level, "info");
 	assert_string_equal(c->user, "");
+	assert_string_equal(c->feed_key_file, "");
+	assert_int_equal(c->feed_batch_max, 5000);
 
 	/* A reload with fewer posts leaves no stale entry behind. */
 	n = snprintf(yaml, sizeof(yaml), "%sposts:\n  - code: NQZ01\n"
@@ -1115,6 +1117,8 @@ test_cen_cfg_example_file(void **state)
 	assert_string_equal(c->posts[2].code, "KHR02");
 	assert_string_equal(c->log_level, "info");
 	assert_string_equal(c->user, "shekara");
+	assert_string_equal(c->feed_key_file, "/etc/shekara/feed.key");
+	assert_int_equal(c->feed_batch_max, 5000);
 	free(c);
 }
 
