@@ -46,7 +46,8 @@ static const char ctl_usage_text[] =
 	"\n"
 	"commands:\n"
 	"  status [--json]      last sequence number, unsent crossings, last\n"
-	"                       push and last error\n"
+	"                       push and last error; the feed's cursor, age\n"
+	"                       and last error\n"
 	"  record ...           record one crossing (see record --help)\n"
 	"  check ...            the post's verdict on an MRZ read on stdin\n"
 	"                       (see check --help)\n"
@@ -58,6 +59,8 @@ static const char ctl_usage_text[] =
 	"                       a nationality (see policy --help)\n"
 	"  namematch            score watchlist/traveller name pairs (JSON\n"
 	"                       lines on stdin), needs no daemon\n"
+	"  import EXPORT        apply a signed feed export file to the store\n"
+	"                       (see import --help), needs no daemon\n"
 	"\n"
 	"Exit status: 0 done, 1 refused or unreachable, 2 bad arguments.\n";
 
@@ -66,7 +69,9 @@ static const char ctl_status_text[] =
 	"\n"
 	"Shows the post's last sequence number, how many crossings the centre\n"
 	"has not yet acknowledged, the last successful push and the last\n"
-	"error.\n"
+	"error; then the registry feed: its cursor, when it was last applied\n"
+	"and how old that is, whether it is stale (older than feed.max_age_s:\n"
+	"every lane answer then warns), and the last pull error.\n"
 	"\n"
 	"  --json               print the daemon's JSON answer as received\n"
 	"  -h, --help           show this help\n";
@@ -301,6 +306,36 @@ ctl_time(int64_t ms, char *buf, size_t bufsz)
 		(void)snprintf(buf, bufsz, "never");
 }
 
+static void
+ctl_status_feed(const struct proto_feed_status *f)
+{
+	char	t1[32], t2[32];
+
+	ctl_time(f->applied_at, t1, sizeof(t1));
+	printf("feed              %s\n", f->configured ? "pulled from the "
+	    "centre" : "not configured (no feed.verify_keys)");
+	printf("feed cursor       %llu\n", (unsigned long long)f->cursor);
+	if (f->applied_at == 0)
+		printf("feed applied      never\n");
+	else
+		printf("feed applied      %s (%lld s ago)\n", t1,
+		    (long long)f->age_s);
+	printf("feed stale        %s (older than %lld s is stale)\n",
+	    f->stale ? "YES: every lane answer warns" : "no",
+	    (long long)f->max_age_s);
+	if (!f->configured)
+		return;
+	if (f->last_error[0] == '\0') {
+		printf("feed last error   none\n");
+		return;
+	}
+	ctl_time(f->last_error_at, t2, sizeof(t2));
+	printf("feed last error   %s\n", f->last_error);
+	printf("feed error at     %s%s\n", t2,
+	    f->applied_at > f->last_error_at ?
+	    " (batches have applied since)" : "");
+}
+
 static int
 ctl_status(const char *base, int argc, char *argv[])
 {
@@ -365,6 +400,7 @@ ctl_status(const char *base, int argc, char *argv[])
 		    st.last_push_ok > st.last_error_at ?
 		    " (pushes have succeeded since)" : "");
 	}
+	ctl_status_feed(&st.feed);
 	return 0;
 }
 
@@ -660,6 +696,8 @@ main(int argc, char *argv[])
 		return ctl_policy_main(argc - optind, argv + optind);
 	if (strcmp(cmd, "namematch") == 0)
 		return ctl_namematch_main(argc - optind, argv + optind);
+	if (strcmp(cmd, "import") == 0)
+		return ctl_import_main(cfgpath, argc - optind, argv + optind);
 
 	if (cfgpath != NULL) {
 		ctl_url_from_config(cfgpath, base, sizeof(base));

@@ -1,6 +1,7 @@
 /* checkpointd.c - the post daemon: loads checkpoint.yaml, opens the store,
  * binds the lane API, drops privileges, then runs the lane loop in the main
- * thread and the replicator in its own until SIGTERM or SIGINT. */
+ * thread, and the replicator and the feed puller in their own, until
+ * SIGTERM or SIGINT. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -17,6 +18,8 @@
 #include "ckcfg.h"
 #include "decide.h"
 #include "err.h"
+#include "feedframe.h"
+#include "feedpull.h"
 #include "lane.h"
 #include "log.h"
 #include "priv.h"
@@ -35,7 +38,8 @@ ckd_usage(FILE *fp)
 	    "       checkpointd --help\n"
 	    "\n"
 	    "The post daemon: records crossings from the lanes and pushes\n"
-	    "them to the centre.\n"
+	    "them to the centre; decides lane checks from its registry and\n"
+	    "pulls the centre's signed feed into it (feed.verify_keys).\n"
 	    "\n"
 	    "  -c, --config FILE    run with this configuration\n"
 	    "                       (checkpoint.yaml)\n"
@@ -84,16 +88,37 @@ ckd_run(const struct ck_cfg *cfg)
 	struct store		*lst = NULL, *rst = NULL;
 	struct replicator	*rep = NULL;
 	struct lane		*lane = NULL;
-	struct registry		*reg = NULL;
+	struct registry		*reg = NULL, *freg = NULL;
+	struct feedpull		*feed = NULL;
+	struct feedframe_keys	 keys;
 	struct decide		*dec = NULL;
 	struct decide_opts	 dopts;
 	struct event_base	*base = NULL;
 	struct event		*sig[3] = { NULL, NULL, NULL };
 	static const int	 signo[3] = { SIGTERM, SIGINT, SIGHUP };
+	size_t			 k;
 	int			 i, rc, status = 1;
 
 	if (priv_lookup(cfg->user, &user) != 0)
 		return 1;
+	/* The centre's feed keys, before anything else is opened. */
+	memset(&keys, 0, sizeof(keys));
+	for (k = 0; k < cfg->feed_nverify_keys; k++) {
+		if ((rc = feedpull_key_load(&keys, cfg->feed_verify_keys[k]))
+		    != 0) {
+			if (rc == ERR_IO)
+				log_warn("feed.verify_keys: %s",
+				    cfg->feed_verify_keys[k]);
+			else
+				log_warnx("feed.verify_keys: %s: %s",
+				    cfg->feed_verify_keys[k], rc == ERR_PARSE ?
+				    "not a PEM public key" : rc == ERR_INVAL ?
+				    "not an Ed25519 public key" :
+				    rc == ERR_EXISTS ? "the same key as an "
+				    "earlier file" : err_str(rc));
+			return 1;
+		}
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_warnx("libcurl cannot be initialised");
 		return 1;
@@ -132,8 +157,25 @@ ckd_run(const struct ck_cfg *cfg)
 		log_warnx("decide: cannot start: %s", err_str(rc));
 		goto out;
 	}
+	/* The feed puller's own registry connection, keyed as the lane's. */
+	if (keys.n > 0) {
+		if ((rc = registry_open(&freg, cfg->store_path, decide_key,
+		    DECIDE_KEY_NAME)) != 0) {
+			log_warnx("registry %s: cannot open: %s",
+			    cfg->store_path, err_str(rc));
+			goto out;
+		}
+		if ((rc = feedpull_new(&feed, cfg, &keys, freg)) != 0) {
+			log_warnx("feed: cannot start: %s", err_str(rc));
+			goto out;
+		}
+		freg = NULL;	/* the puller's now */
+	} else
+		log_info("feed: not configured (no feed.verify_keys): "
+		    "pulling nothing");
 	if ((rc = lane_new(&lane, base, cfg, lst, rep, dec)) != 0)
 		goto out;
+	lane_set_feed(lane, reg, feed);
 	if (priv_drop(&user) != 0)
 		goto out;
 
@@ -147,6 +189,8 @@ ckd_run(const struct ck_cfg *cfg)
 	}
 	if (replicator_start(rep) != 0)
 		goto out;
+	if (feed != NULL && feedpull_start(feed) != 0)
+		goto out;
 	log_info("post %s: serving, store %s, centre %s", cfg->post_code,
 	    cfg->store_path, cfg->centre_url);
 	if (event_base_dispatch(base) == -1) {
@@ -157,6 +201,8 @@ ckd_run(const struct ck_cfg *cfg)
 
 out:
 	replicator_free(rep);	/* joins the thread, closes its store */
+	feedpull_free(feed);	/* joins the thread, closes its registry */
+	registry_close(freg);
 	lane_free(lane);
 	for (i = 0; i < 3; i++)
 		if (sig[i] != NULL)

@@ -69,7 +69,11 @@ static const struct cfg_key ck_centre_keys[] = {
 };
 
 static const struct cfg_key ck_feed_keys[] = {
-	INT("max_age_s", feed_max_age_s, 60, CK_FEED_AGE_MAX),
+	INT("max_age_s", feed_max_age_s, 1, CK_FEED_AGE_MAX),
+	{ "verify_keys", CFG_STRLIST, offsetof(struct ck_cfg,
+	    feed_verify_keys), PATH_MAX, 0, CK_VERIFY_KEYS_MAX, 0, NULL,
+	    offsetof(struct ck_cfg, feed_nverify_keys), NULL },
+	INT("poll_interval_ms", feed_poll_interval_ms, 100, CK_MS_MAX),
 	{ .name = NULL }
 };
 
@@ -126,6 +130,7 @@ ck_cfg_init(struct ck_cfg *c)
 	c->backoff_max_ms = 30000;
 	c->timeout_ms = 10000;
 	c->feed_max_age_s = 86400;
+	c->feed_poll_interval_ms = 5000;
 	(void)snprintf(c->log_level, sizeof(c->log_level), "info");
 }
 

@@ -9,6 +9,8 @@
 
 #include "proto.h"
 
+#define CK_VERIFY_KEYS_MAX	8	/* feed.verify_keys: FEEDFRAME_KEYS_MAX */
+
 struct ck_cfg {
 	/* post: */
 	char	post_code[PROTO_POST_MAX + 1];	/* required */
@@ -30,6 +32,11 @@ struct ck_cfg {
 	long	timeout_ms;		/* per request, default 10000 */
 	/* feed: */
 	long	feed_max_age_s;		/* older is stale, default 86400 */
+	/* The centre's feed signing keys (PEM public keys); none: the post
+	 * pulls no feed. */
+	char	feed_verify_keys[CK_VERIFY_KEYS_MAX][PATH_MAX];
+	size_t	feed_nverify_keys;
+	long	feed_poll_interval_ms;	/* idle pull, default 5000 */
 	/* log: */
 	char	log_level[16];		/* warn, info, debug; default info */
 	/* run_as: */

@@ -10,6 +10,10 @@ int	ctl_stay_main(int argc, char *argv[]);	/* stay calc */
 int	ctl_policy_main(int argc, char *argv[]);	/* policy check | show */
 int	ctl_namematch_main(int argc, char *argv[]);	/* namematch */
 
+/* import: applies a feed export file to the store; cfgpath (-c, may be
+ * NULL) gives the store and the keys. */
+int	ctl_import_main(const char *cfgpath, int argc, char *argv[]);
+
 /* check: needs the daemon; base is the lane API's URL, no trailing '/'. */
 int	ctl_check_main(const char *base, int argc, char *argv[]);
 

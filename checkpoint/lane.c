@@ -20,6 +20,7 @@
 #include "date.h"
 #include "decide.h"
 #include "err.h"
+#include "feedpull.h"
 #include "lane.h"
 #include "log.h"
 #include "proto.h"
@@ -36,6 +37,8 @@ struct lane {
 	struct store			*st;
 	struct replicator		*rep;
 	struct decide			*dec;
+	struct registry			*reg;	/* feed cursor; may be NULL */
+	struct feedpull			*feed;	/* NULL: not configured */
 	struct check_verdict		 verdict;	/* one request at a
 							 * time: one thread */
 	char				 post[PROTO_POST_MAX + 1];
@@ -188,6 +191,48 @@ lane_refuse(struct evhttp_request *req, int status, const char *field,
 	lane_send(req, status, buf, len);
 }
 
+/* Whether the feed is stale now, as every verdict says; a registry that
+ * cannot be read cannot vouch for it either. */
+static int
+lane_feed_stale(struct lane *l)
+{
+	if (l->dec == NULL)
+		return 1;
+	return decide_feed_stale(l->dec, date_now_ms(), NULL) != 0;
+}
+
+/* The feed part of the status. 0 or ERR_DB. */
+static int
+lane_feed_status(struct lane *l, struct proto_feed_status *f)
+{
+	int64_t	now, age_ms, max;
+	int	rc;
+
+	memset(f, 0, sizeof(*f));
+	f->age_s = -1;
+	if (l->reg != NULL &&
+	    (rc = registry_cursor(l->reg, &f->cursor, &f->applied_at)) != 0)
+		return rc;
+	now = date_now_ms();
+	f->stale = 1;
+	if (l->dec != NULL) {
+		if ((rc = decide_feed_stale(l->dec, now, &age_ms)) < 0)
+			return rc;
+		f->stale = rc;
+		if (f->applied_at != 0)	/* a clock set back: age 0 */
+			f->age_s = age_ms > 0 ? age_ms / 1000 : 0;
+		max = decide_feed_max_age(l->dec);
+		f->max_age_s = max > 0 ? max / 1000 : 0;
+	}
+	if (l->feed != NULL)
+		feedpull_status(l->feed, f);
+	else
+		(void)snprintf(f->last_error, sizeof(f->last_error),
+		    "feed not configured (no feed.verify_keys in "
+		    "checkpoint.yaml): the post pulls nothing");
+	return 0;
+}
+
 static void
 lane_post_crossing(struct lane *l, struct evhttp_request *req)
 {
@@ -236,12 +281,13 @@ lane_post_crossing(struct lane *l, struct evhttp_request *req)
 	}
 
 	/* Durable from here on: tell the lane, then the replicator. A
-	 * replay gets the first receipt, byte for byte, and adds nothing to
-	 * send. */
+	 * replay gets the first receipt (its seq and time; feed_stale is
+	 * the feed's state now) and adds nothing to send. */
 	memset(&rcpt, 0, sizeof(rcpt));
 	memcpy(rcpt.post, l->post, sizeof(rcpt.post));
 	rcpt.seq = c.seq;
 	rcpt.recorded_at = c.recorded_at;
+	rcpt.feed_stale = lane_feed_stale(l);
 	lane_peer(req, peer, sizeof(peer));
 	if (replayed)
 		log_info("lane %s: replayed seq %llu", peer,
@@ -263,8 +309,10 @@ lane_post_crossing(struct lane *l, struct evhttp_request *req)
 		log_warnx("lane: seq %llu: cannot encode the receipt: %s",
 		    (unsigned long long)c.seq, err_str(rc));
 		outlen = (size_t)snprintf(buf, sizeof(buf),
-		    "{\"version\":%d,\"post\":\"%s\",\"seq\":%llu}",
-		    PROTO_VERSION, l->post, (unsigned long long)c.seq);
+		    "{\"version\":%d,\"post\":\"%s\",\"seq\":%llu,"
+		    "\"feed_stale\":%s}", PROTO_VERSION, l->post,
+		    (unsigned long long)c.seq,
+		    rcpt.feed_stale ? "true" : "false");
 	}
 	lane_send(req, replayed ? 200 : 201, buf, outlen);
 	if (!replayed && l->rep != NULL)
@@ -359,6 +407,10 @@ lane_get_status(struct lane *l, struct evhttp_request *req)
 
 	if ((rc = store_status(l->st, &st)) != 0) {
 		lane_refuse(req, 503, "", "the store cannot be read");
+		return;
+	}
+	if ((rc = lane_feed_status(l, &st.feed)) != 0) {
+		lane_refuse(req, 503, "", "the registry cannot be read");
 		return;
 	}
 	if ((rc = proto_encode_status(&st, buf, sizeof(buf), &len)) != 0) {
@@ -467,6 +519,13 @@ lane_new(struct lane **out, struct event_base *base, const struct ck_cfg *cfg,
 	log_info("lane: listening on %s", cfg->lane_listen);
 	*out = l;
 	return 0;
+}
+
+void
+lane_set_feed(struct lane *l, struct registry *reg, struct feedpull *fp)
+{
+	l->reg = reg;
+	l->feed = fp;
 }
 
 void

@@ -756,6 +756,22 @@ dec_time(json_t *o, const char *key, const char *path, int nullable,
 
 /* One of names[0..n) (values 1..n); msg says which are allowed. */
 static int
+dec_bool(json_t *o, const char *key, const char *path, int *out,
+    struct proto_error *err)
+{
+	json_t	*v;
+	int	 rc;
+
+	if ((rc = dec_get(o, key, path, 1, &v, err)) != 0)
+		return rc;
+	if (!json_is_boolean(v))
+		return ptext_error(err, ERR_INVAL, path, key,
+		    "must be true or false, got %s", ptext_jtype(v));
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int
 dec_enum(json_t *o, const char *key, const char *path, int required,
     const char *const *names, int n, const char *msg, int *out,
     struct proto_error *err)
@@ -1157,7 +1173,7 @@ proto_decode_receipt(struct proto_receipt *out, const uint8_t *p,
     size_t len, struct proto_error *err)
 {
 	static const char *const keys[] = { "version", "post", "seq",
-	    "recorded_at", NULL };
+	    "recorded_at", "feed_stale", NULL };
 	struct proto_error	 scratch;
 	struct proto_receipt	 r;
 	json_t			*root;
@@ -1171,6 +1187,8 @@ proto_decode_receipt(struct proto_receipt *out, const uint8_t *p,
 		return rc;
 	if ((rc = dec_int(root, "seq", "", 1, SEQ_MAX, &x, err)) == 0 &&
 	    (rc = dec_time(root, "recorded_at", "", 0, &r.recorded_at,
+	    err)) == 0 &&
+	    (rc = dec_bool(root, "feed_stale", "", &r.feed_stale,
 	    err)) == 0) {
 		r.seq = (uint64_t)x;
 		*out = r;
@@ -1179,12 +1197,59 @@ proto_decode_receipt(struct proto_receipt *out, const uint8_t *p,
 	return rc;
 }
 
+/* The "feed" object of a status into f. */
+static int
+dec_feed_status(json_t *root, struct proto_feed_status *f,
+    struct proto_error *err)
+{
+	static const char *const keys[] = { "configured", "cursor",
+	    "applied_at", "age_s", "stale", "max_age_s", "last_error",
+	    "last_error_at", NULL };
+	json_t	*o, *v;
+	int64_t	 x;
+	int	 rc;
+
+	if ((rc = dec_get(root, "feed", "", 1, &o, err)) != 0)
+		return rc;
+	if (!json_is_object(o))
+		return ptext_error(err, ERR_INVAL, "", "feed",
+		    "must be an object, got %s", ptext_jtype(o));
+	if ((rc = dec_keys(o, keys, "feed", err)) != 0 ||
+	    (rc = dec_bool(o, "configured", "feed", &f->configured,
+	    err)) != 0 ||
+	    (rc = dec_int(o, "cursor", "feed", 0, SEQ_MAX, &x, err)) != 0)
+		return rc;
+	f->cursor = (uint64_t)x;
+	if ((rc = dec_time(o, "applied_at", "feed", 1, &f->applied_at,
+	    err)) != 0 ||
+	    (rc = dec_get(o, "age_s", "feed", 1, &v, err)) != 0)
+		return rc;
+	if (json_is_null(v) != (f->applied_at == 0))
+		return ptext_error(err, ERR_INVAL, "feed", "age_s",
+		    "must be null exactly when applied_at is null");
+	f->age_s = -1;
+	if (!json_is_null(v) && (rc = dec_int(o, "age_s", "feed", 0,
+	    PROTO_FEED_AGE_MAX, &f->age_s, err)) != 0)
+		return rc;
+	if ((rc = dec_bool(o, "stale", "feed", &f->stale, err)) != 0 ||
+	    (rc = dec_int(o, "max_age_s", "feed", 0, PROTO_FEED_AGE_MAX,
+	    &f->max_age_s, err)) != 0 ||
+	    (rc = dec_get(o, "last_error", "feed", 1, &v, err)) != 0)
+		return rc;
+	if (!json_is_null(v) && (rc = dec_strval(v, "last_error", "feed",
+	    chk_last_error, f->last_error, sizeof(f->last_error), err)) != 0)
+		return rc;
+	return dec_time(o, "last_error_at", "feed", 1, &f->last_error_at,
+	    err);
+}
+
 int
 proto_decode_status(struct proto_status *out, const uint8_t *p, size_t len,
     struct proto_error *err)
 {
 	static const char *const keys[] = { "version", "post", "last_seq",
-	    "unsent", "last_push_ok", "last_error", "last_error_at", NULL };
+	    "unsent", "last_push_ok", "last_error", "last_error_at", "feed",
+	    NULL };
 	struct proto_error	 scratch;
 	struct proto_status	 s;
 	json_t			*root, *v;
@@ -1207,7 +1272,8 @@ proto_decode_status(struct proto_status *out, const uint8_t *p, size_t len,
 	    chk_last_error, s.last_error, sizeof(s.last_error), err)) != 0)
 		goto done;
 	if ((rc = dec_time(root, "last_error_at", "", 1, &s.last_error_at,
-	    err)) != 0)
+	    err)) != 0 ||
+	    (rc = dec_feed_status(root, &s.feed, err)) != 0)
 		goto done;
 	s.last_seq = (uint64_t)last_seq;
 	s.unsent = (uint64_t)unsent;
@@ -1458,16 +1524,64 @@ proto_encode_receipt(const struct proto_receipt *r, char *buf, size_t bufsz,
 	json_t	*root;
 
 	if (!post_ok(r->post) || r->seq < 1 || r->seq > (uint64_t)SEQ_MAX ||
-	    !time_ok(r->recorded_at))
+	    !time_ok(r->recorded_at) ||
+	    (r->feed_stale != 0 && r->feed_stale != 1))
 		return ERR_INVAL;
 	if ((root = enc_head(r->post)) == NULL)
 		return ERR_NOMEM;
 	if (enc_set(root, "seq", json_integer((json_int_t)r->seq)) ||
-	    enc_time(root, "recorded_at", r->recorded_at)) {
+	    enc_time(root, "recorded_at", r->recorded_at) ||
+	    enc_set(root, "feed_stale", json_boolean(r->feed_stale))) {
 		json_decref(root);
 		return ERR_NOMEM;
 	}
 	return enc_dump(root, buf, bufsz, outlen);
+}
+
+/* 1 if f holds what dec_feed_status() accepts. */
+static int
+feed_status_ok(const struct proto_feed_status *f)
+{
+	size_t	elen;
+
+	elen = strnlen(f->last_error, sizeof(f->last_error));
+	return (f->configured == 0 || f->configured == 1) &&
+	    f->cursor <= (uint64_t)SEQ_MAX &&
+	    (f->applied_at == 0 || time_ok(f->applied_at)) &&
+	    (f->applied_at == 0 ||
+	    (f->age_s >= 0 && f->age_s <= PROTO_FEED_AGE_MAX)) &&
+	    (f->stale == 0 || f->stale == 1) &&
+	    f->max_age_s >= 0 && f->max_age_s <= PROTO_FEED_AGE_MAX &&
+	    (f->last_error_at == 0 || time_ok(f->last_error_at)) &&
+	    elen < sizeof(f->last_error) &&
+	    (elen == 0 || chk_last_error(f->last_error, elen) == NULL);
+}
+
+static json_t *
+enc_feed_status(const struct proto_feed_status *f)
+{
+	json_t	*o;
+	int	 bad;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	bad = enc_set(o, "configured", json_boolean(f->configured));
+	bad |= enc_set(o, "cursor", json_integer((json_int_t)f->cursor));
+	bad |= enc_time(o, "applied_at", f->applied_at);
+	bad |= enc_set(o, "age_s", f->applied_at == 0 ? json_null() :
+	    json_integer((json_int_t)f->age_s));
+	bad |= enc_set(o, "stale", json_boolean(f->stale));
+	bad |= enc_set(o, "max_age_s", json_integer((json_int_t)f->max_age_s));
+	if (f->last_error[0] != '\0')
+		bad |= enc_str(o, "last_error", f->last_error);
+	else
+		bad |= enc_set(o, "last_error", json_null());
+	bad |= enc_time(o, "last_error_at", f->last_error_at);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 int
@@ -1484,7 +1598,8 @@ proto_encode_status(const struct proto_status *s, char *buf, size_t bufsz,
 	    (s->last_push_ok != 0 && !time_ok(s->last_push_ok)) ||
 	    (s->last_error_at != 0 && !time_ok(s->last_error_at)) ||
 	    elen == sizeof(s->last_error) ||
-	    (elen > 0 && chk_last_error(s->last_error, elen) != NULL))
+	    (elen > 0 && chk_last_error(s->last_error, elen) != NULL) ||
+	    !feed_status_ok(&s->feed))
 		return ERR_INVAL;
 	if ((root = enc_head(s->post)) == NULL)
 		return ERR_NOMEM;
@@ -1496,6 +1611,7 @@ proto_encode_status(const struct proto_status *s, char *buf, size_t bufsz,
 	else
 		bad |= enc_set(root, "last_error", json_null());
 	bad |= enc_time(root, "last_error_at", s->last_error_at);
+	bad |= enc_set(root, "feed", enc_feed_status(&s->feed));
 	if (bad) {
 		json_decref(root);
 		return ERR_NOMEM;

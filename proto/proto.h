@@ -108,16 +108,36 @@ struct proto_ack {
 };
 
 /* The lane's answer to POST /v1/crossings: {"version":1,"post":"ALA01",
- * "seq":12,"recorded_at":"..."} */
+ * "seq":12,"recorded_at":"...","feed_stale":false}. feed_stale is the
+ * post's feed freshness when it answered (as in a verdict). */
 struct proto_receipt {
 	char		post[PROTO_POST_MAX + 1];
 	uint64_t	seq;
 	int64_t		recorded_at;
+	int		feed_stale;	/* 0 or 1 */
+};
+
+#define PROTO_FEED_AGE_MAX	INT64_C(9007199254740991)	/* seconds */
+
+/* The feed part of a post's status: {"configured":true,"cursor":42,
+ * "applied_at":"...|null","age_s":12|null,"stale":false,
+ * "max_age_s":86400,"last_error":"...|null","last_error_at":"...|null"} */
+struct proto_feed_status {
+	int		configured;	/* 0 or 1: feed.verify_keys is set */
+	uint64_t	cursor;		/* last applied position, 0 = none */
+	int64_t		applied_at;	/* ms since the epoch, 0 = never */
+	int64_t		age_s;		/* of the last batch; the decoder
+					 * gives -1 (null) when applied_at is
+					 * 0, the encoder then ignores it */
+	int		stale;		/* 0 or 1 */
+	int64_t		max_age_s;	/* 1.. : older is stale */
+	int64_t		last_error_at;	/* ms since the epoch, 0 = none */
+	char		last_error[256];	/* "" = none */
 };
 
 /* GET /v1/status at a post: {"version":1,"post":"ALA01","last_seq":120,
  * "unsent":3,"last_push_ok":"...|null","last_error":"...|null",
- * "last_error_at":"...|null"} */
+ * "last_error_at":"...|null","feed":{...}} */
 struct proto_status {
 	char		post[PROTO_POST_MAX + 1];
 	uint64_t	last_seq;
@@ -125,6 +145,7 @@ struct proto_status {
 	int64_t		last_push_ok;	/* ms since the epoch, 0 = never */
 	int64_t		last_error_at;	/* ms since the epoch, 0 = none */
 	char		last_error[256];	/* "" = none */
+	struct proto_feed_status feed;
 };
 
 /*

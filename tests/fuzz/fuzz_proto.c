@@ -164,7 +164,8 @@ fuzz_receipt(const uint8_t *p, size_t len)
 	CHECK(proto_encode_receipt(&r, enc, sizeof(enc), &n) == 0);
 	CHECK(proto_decode_receipt(&r2, (const uint8_t *)enc, n, &e) == 0);
 	CHECK(strcmp(r.post, r2.post) == 0 && r.seq == r2.seq &&
-	    r.recorded_at == r2.recorded_at);
+	    r.recorded_at == r2.recorded_at &&
+	    r.feed_stale == r2.feed_stale);
 	CHECK(proto_encode_receipt(&r2, enc2, sizeof(enc2), &n2) == 0);
 	check_same_bytes(enc, n, enc2, n2);
 }
@@ -187,6 +188,13 @@ fuzz_status(const uint8_t *p, size_t len)
 	    s.unsent == s2.unsent && s.last_push_ok == s2.last_push_ok &&
 	    s.last_error_at == s2.last_error_at &&
 	    strcmp(s.last_error, s2.last_error) == 0);
+	CHECK(s.feed.configured == s2.feed.configured &&
+	    s.feed.cursor == s2.feed.cursor &&
+	    s.feed.applied_at == s2.feed.applied_at &&
+	    s.feed.age_s == s2.feed.age_s && s.feed.stale == s2.feed.stale &&
+	    s.feed.max_age_s == s2.feed.max_age_s &&
+	    s.feed.last_error_at == s2.feed.last_error_at &&
+	    strcmp(s.feed.last_error, s2.feed.last_error) == 0);
 	CHECK(proto_encode_status(&s2, enc2, sizeof(enc2), &n2) == 0);
 	check_same_bytes(enc, n, enc2, n2);
 }

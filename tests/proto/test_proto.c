@@ -1438,7 +1438,8 @@ test_receipt(void **state)
 {
 	static const char	*want = "{\"version\":1,\"post\":\"ALA01\","
 				    "\"seq\":12,\"recorded_at\":"
-				    "\"2026-11-27T01:02:03.123Z\"}";
+				    "\"2026-11-27T01:02:03.123Z\","
+				    "\"feed_stale\":true}";
 	struct proto_receipt	 r, rr;
 	struct proto_error	 e;
 	struct body		 bd;
@@ -1459,6 +1460,12 @@ test_receipt(void **state)
 		{ "version", NULL, ERR_VERSION, "version", "is required" },
 		{ "post", NULL, ERR_INVAL, "post", "is required" },
 		{ "lane", "3", ERR_INVAL, "", "unknown key \"lane\"" },
+		{ "feed_stale", NULL, ERR_INVAL, "feed_stale",
+		    "is required" },
+		{ "feed_stale", "1", ERR_INVAL, "feed_stale",
+		    "must be true or false, got an integer" },
+		{ "feed_stale", "null", ERR_INVAL, "feed_stale",
+		    "must be true or false, got null" },
 	};
 
 	(void)state;
@@ -1468,6 +1475,7 @@ test_receipt(void **state)
 	assert_string_equal(r.post, "ALA01");
 	assert_int_equal(r.seq, 12);
 	assert_int_equal(r.recorded_at, T_CANON);
+	assert_int_equal(r.feed_stale, 1);
 	assert_int_equal(proto_encode_receipt(&r, buf, sizeof(buf), &n), 0);
 	assert_int_equal(n, strlen(want));
 	assert_memory_equal(buf, want, n);
@@ -1491,6 +1499,16 @@ test_receipt(void **state)
 	r.seq = 0;
 	assert_int_equal(proto_encode_receipt(&r, buf, sizeof(buf), &n),
 	    ERR_INVAL);
+	r.seq = 12;
+	r.feed_stale = 2;
+	assert_int_equal(proto_encode_receipt(&r, buf, sizeof(buf), &n),
+	    ERR_INVAL);
+	/* A fresh feed travels as false. */
+	r.feed_stale = 0;
+	assert_int_equal(proto_encode_receipt(&r, buf, sizeof(buf), &n), 0);
+	assert_true(n < sizeof(buf));
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\"feed_stale\":false}"));
 }
 
 static void
@@ -1500,11 +1518,21 @@ test_status(void **state)
 				    "\"last_seq\":120,\"unsent\":3,"
 				    "\"last_push_ok\":\"2026-11-27T01:02:03.123Z\","
 				    "\"last_error\":\"centre: connection refused\","
-				    "\"last_error_at\":\"2026-11-27T01:02:03.123Z\"}";
+				    "\"last_error_at\":\"2026-11-27T01:02:03.123Z\","
+				    "\"feed\":{\"configured\":true,\"cursor\":42,"
+				    "\"applied_at\":\"2026-11-27T01:02:03.123Z\","
+				    "\"age_s\":90000,\"stale\":true,"
+				    "\"max_age_s\":86400,"
+				    "\"last_error\":\"frame 1: bad signature\","
+				    "\"last_error_at\":\"2026-11-27T01:02:03.123Z\"}}";
 	static const char	*none = "{\"version\":1,\"post\":\"ALA01\","
 				    "\"last_seq\":0,\"unsent\":0,"
 				    "\"last_push_ok\":null,\"last_error\":null,"
-				    "\"last_error_at\":null}";
+				    "\"last_error_at\":null,"
+				    "\"feed\":{\"configured\":false,\"cursor\":0,"
+				    "\"applied_at\":null,\"age_s\":null,"
+				    "\"stale\":true,\"max_age_s\":86400,"
+				    "\"last_error\":null,\"last_error_at\":null}}";
 	struct proto_status	 s, ss;
 	struct proto_error	 e;
 	struct body		 bd;
@@ -1531,6 +1559,33 @@ test_status(void **state)
 		    "must be a string, got a boolean" },
 		{ "last_error_at", "\"2026-13-01T00:00:00Z\"", ERR_INVAL,
 		    "last_error_at", M_TIME },
+		{ "feed", NULL, ERR_INVAL, "feed", "is required" },
+		{ "feed", "[]", ERR_INVAL, "feed",
+		    "must be an object, got an array" },
+		{ "feed.configured", NULL, ERR_INVAL, "feed.configured",
+		    "is required" },
+		{ "feed.configured", "0", ERR_INVAL, "feed.configured",
+		    "must be true or false, got an integer" },
+		{ "feed.cursor", "-1", ERR_INVAL, "feed.cursor",
+		    "must be 0..9007199254740991" },
+		{ "feed.cursor", "9007199254740992", ERR_INVAL, "feed.cursor",
+		    "must be 0..9007199254740991" },
+		{ "feed.applied_at", "\"now\"", ERR_INVAL, "feed.applied_at",
+		    M_TIME },
+		{ "feed.age_s", "null", ERR_INVAL, "feed.age_s",
+		    "must be null exactly when applied_at is null" },
+		{ "feed.age_s", "-5", ERR_INVAL, "feed.age_s",
+		    "must be 0..9007199254740991" },
+		{ "feed.stale", "\"yes\"", ERR_INVAL, "feed.stale",
+		    "must be true or false, got a string" },
+		{ "feed.max_age_s", NULL, ERR_INVAL, "feed.max_age_s",
+		    "is required" },
+		{ "feed.last_error", "\"\"", ERR_INVAL, "feed.last_error",
+		    "must not be empty" },
+		{ "feed.last_error_at", "0", ERR_INVAL, "feed.last_error_at",
+		    "must be a string or null, got an integer" },
+		{ "feed.head", "7", ERR_INVAL, "feed",
+		    "unknown key \"head\"" },
 	};
 
 	(void)state;
@@ -1541,15 +1596,46 @@ test_status(void **state)
 	assert_int_equal(s.unsent, 3);
 	assert_int_equal(s.last_push_ok, T_CANON);
 	assert_string_equal(s.last_error, "centre: connection refused");
+	assert_int_equal(s.feed.configured, 1);
+	assert_int_equal(s.feed.cursor, 42);
+	assert_int_equal(s.feed.applied_at, T_CANON);
+	assert_int_equal(s.feed.age_s, 90000);
+	assert_int_equal(s.feed.stale, 1);
+	assert_int_equal(s.feed.max_age_s, 86400);
+	assert_string_equal(s.feed.last_error, "frame 1: bad signature");
+	assert_int_equal(s.feed.last_error_at, T_CANON);
 	assert_int_equal(proto_encode_status(&s, buf, sizeof(buf), &n), 0);
 	assert_int_equal(n, strlen(full));
 	assert_memory_equal(buf, full, n);
+	/* A feed never applied has no age, whatever the struct holds. */
+	s.feed.applied_at = 0;
+	s.feed.age_s = 77;
+	assert_int_equal(proto_encode_status(&s, buf, sizeof(buf), &n), 0);
+	assert_true(n < sizeof(buf));
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\"applied_at\":null,\"age_s\":null,"));
+	s.feed.applied_at = T_CANON;
+	s.feed.age_s = -1;
+	assert_int_equal(proto_encode_status(&s, buf, sizeof(buf), &n),
+	    ERR_INVAL);
+	s.feed.age_s = 1;
+	s.feed.stale = 2;
+	assert_int_equal(proto_encode_status(&s, buf, sizeof(buf), &n),
+	    ERR_INVAL);
+	s.feed.stale = 0;
+	snprintf(s.feed.last_error, sizeof(s.feed.last_error), "a\tb");
+	assert_int_equal(proto_encode_status(&s, buf, sizeof(buf), &n),
+	    ERR_INVAL);
 	bd = body(none);
 	assert_int_equal(proto_decode_status(&s, bd.p, bd.len, &e), 0);
 	free(bd.p);
 	assert_int_equal(s.last_push_ok, 0);
 	assert_int_equal(s.last_error_at, 0);
 	assert_string_equal(s.last_error, "");
+	assert_int_equal(s.feed.configured, 0);
+	assert_int_equal(s.feed.applied_at, 0);
+	assert_int_equal(s.feed.age_s, -1);
+	assert_string_equal(s.feed.last_error, "");
 	assert_int_equal(proto_encode_status(&s, buf, sizeof(buf), &n), 0);
 	assert_int_equal(n, strlen(none));
 	assert_memory_equal(buf, none, n);
@@ -1696,6 +1782,7 @@ test_encoder_buffer_too_small(void **state)
 	snprintf(r.post, sizeof(r.post), "ALA01");
 	r.seq = 12;
 	r.recorded_at = T_CANON;
+	r.feed_stale = 1;
 	memset(&s, 0, sizeof(s));
 	snprintf(s.post, sizeof(s.post), "ALA01");
 	snprintf(e.field, sizeof(e.field), "lane");
