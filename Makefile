@@ -34,12 +34,14 @@ CEN_MAINS	= central/centrald.c central/centralctl.c
 CEN_CTL_SRC	= $(wildcard central/cctl_*.c)	# centralctl commands
 CEN_SRC		= $(filter-out $(CEN_MAINS) $(CEN_CTL_SRC),$(wildcard central/*.c))
 MIGRATIONS	= $(sort $(wildcard central/migrations/*.sql))
+WWW		= $(sort $(wildcard central/www/*))
 
 obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMMON_OBJ	= $(call obj,$(COMMON_SRC))
 PROTO_OBJ	= $(call obj,$(PROTO_SRC))
 CK_OBJ		= $(call obj,$(CK_SRC))
-CEN_OBJ		= $(call obj,$(CEN_SRC)) $(BUILD)/obj/gen/migrations.o
+CEN_OBJ		= $(call obj,$(CEN_SRC)) $(BUILD)/obj/gen/migrations.o \
+		  $(BUILD)/obj/gen/www.o
 BASE_OBJ	= $(PROTO_OBJ) $(COMMON_OBJ)
 
 BINS		= $(BUILD)/bin/checkpointd $(BUILD)/bin/checkpointctl \
@@ -67,6 +69,14 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql.sh
 	bash scripts/embed-sql.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/www.c: $(WWW) scripts/embed-www.sh
+	@mkdir -p $(dir $@)
+	bash scripts/embed-www.sh $(WWW) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/www.o: $(BUILD)/gen/www.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
