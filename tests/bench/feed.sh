@@ -113,22 +113,29 @@ for p in $(psql_q "select pos from (select pos, row_number() over (order by pos)
     from feed_log where not superseded and op = 'upsert') x where rn % 5000 = 0"); do
 	urls+=("https://localhost:$CENTRE_PORT/v1/feed?since=$p")
 done
-curl -s --cacert "$T/pki/ca.crt" --cert "$T/pki/post-$A.crt" --key "$T/pki/post-$A.key" \
-    -o /dev/null -w '%{time_starttransfer} %{time_total} %{size_download}\n' \
-    "${urls[@]}" >"$T/full-req.txt"
+# fetch OUT URL... : one connection, every body discarded, one line of
+# "time to first byte, total time, bytes" per URL.
+fetch() {
+	local out=$1 u args=()
+	shift
+	for u in "$@"; do args+=(-o /dev/null "$u"); done
+	curl -s --cacert "$T/pki/ca.crt" --cert "$T/pki/post-$A.crt" \
+	    --key "$T/pki/post-$A.key" \
+	    -w '%{time_starttransfer} %{time_total} %{size_download}\n' \
+	    "${args[@]}" >"$out"
+}
+fetch "$T/full-req.txt" "${urls[@]}"
 empty=()
 for i in $(seq 1 200); do empty+=("https://localhost:$CENTRE_PORT/v1/feed?since=$HEAD2"); done
-curl -s --cacert "$T/pki/ca.crt" --cert "$T/pki/post-$A.crt" --key "$T/pki/post-$A.key" \
-    -o /dev/null -w '%{time_starttransfer} %{time_total} %{size_download}\n' \
-    "${empty[@]}" >"$T/empty-req.txt"
+fetch "$T/empty-req.txt" "${empty[@]}"
 # stats FILE : "n, p50 ms, p99 ms, mean bytes" of requests after the first
 # (the first carries the TLS handshake).
 stats() {
 	tail -n +2 "$1" | awk '{print $2 * 1000, $3}' | sort -n | awk '
 	    {t[NR] = $1; b += $2} END {
 	    if (NR == 0) { print "0 0 0 0"; exit }
-	    printf "%d %.2f %.2f %d\n", NR, t[int((NR + 1) / 2)],
-	    t[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1], b / NR }'
+	    i = int(NR * 0.99); if (i < 1) i = 1
+	    printf "%d %.2f %.2f %d\n", NR, t[int((NR + 1) / 2)], t[i], b / NR }'
 }
 read -r fn fp50 fp99 fbytes < <(stats "$T/full-req.txt")
 read -r en ep50 ep99 ebytes < <(stats "$T/empty-req.txt")

@@ -6,6 +6,8 @@
 # one connection, mutual TLS, idempotent insert) beside plain COPY of the same
 # rows into the same table, in the same run.
 #
+# feed: see tests/bench/feed.sh.
+#
 # checks: lane decision latency (issue 4) over a post store that feedgen fills
 # with BENCH_CHECK_ALERTS person alerts, BENCH_CHECK_DOCS document alerts,
 # BENCH_CHECK_PERMITS permits and BENCH_CHECK_STAYS stay states (the issue's
@@ -193,4 +195,8 @@ Aims: p99 under 1 ms in-process, under 5 ms through the API, under 100 MB
 resident.
 MD
 section checks "$T/checks.md"
+
+# The feed: a new post's catch-up, an incremental one, the cost of a
+# request (issue 5); its own PostgreSQL and centre.
+BIN=$BIN BENCH_OUT=$OUT bash "$ROOT/tests/bench/feed.sh"
 log "written to $OUT"
