@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # demo.sh - a throwaway Shekara: PostgreSQL, a development PKI, the centre,
 # two posts (ALA01 Almaty airport, NUR02 Astana rail), and sample traffic
-# through both lane APIs. Everything lives in $DEMO_DIR (default
-# /tmp/shekara-demo) and keeps running until `scripts/demo.sh stop`.
+# through both lane APIs. The registry is administered at the centre with
+# centralctl (policy, alerts typed in Cyrillic, a visa) and reaches the
+# posts through the signed feed; a few crossings of the past months come
+# from ARC00, the archive of a previous system, so that stays and an
+# overstay exist. Everything lives in $DEMO_DIR (default /tmp/shekara-demo)
+# and keeps running until `scripts/demo.sh stop`.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,7 +41,8 @@ echo "== PostgreSQL (throwaway, socket in $D/pg/sock)"
 CONNINFO=$("$ROOT/scripts/pg.sh" start "$D/pg" "$PG_PORT")
 echo "== development PKI in $D/pki"
 "$ROOT/scripts/pki.sh" init "$D/pki" >/dev/null
-for p in ALA01 NUR02; do "$ROOT/scripts/pki.sh" post "$D/pki" $p >/dev/null; done
+for p in ALA01 NUR02 ARC00; do "$ROOT/scripts/pki.sh" post "$D/pki" $p >/dev/null; done
+"$ROOT/scripts/pki.sh" feedkey "$D/pki" >/dev/null
 
 cat >"$D/central.yaml" <<YAML
 listen:
@@ -53,6 +58,10 @@ posts:
     cert_cn: post-ALA01
   - code: NUR02
     cert_cn: post-NUR02
+  - code: ARC00
+    cert_cn: post-ARC00
+feed:
+  signing_key: $D/pki/feed.key
 YAML
 i=0
 for p in ALA01 NUR02; do
@@ -69,27 +78,79 @@ centre:
   ca_file: $D/pki/ca.crt
   cert_file: $D/pki/post-$p.crt
   key_file: $D/pki/post-$p.key
+feed:
+  verify_keys:
+    - $D/pki/feed.pub
+  poll_interval_ms: 1000
 YAML
 done
 
-echo "== sample registry feed for both posts (policy, alerts, a visa, stays)"
-TODAY=$(TZ=Asia/Almaty date +%F)
-python3 "$ROOT/scripts/sample-feed.py" "$ROOT/config/policy.yaml" "$TODAY" \
-    >"$D/sample-feed.jsonl"
-for p in ALA01 NUR02; do
-	"$BIN/feedapply" --store "$D/$p.db" "$D/sample-feed.jsonl" >/dev/null
-done
-
-echo "== centre: migrate and start"
+echo "== centre: migrate, the registry (centralctl), start"
 "$BIN/centrald" -c "$D/central.yaml" migrate
+CC() { "$BIN/centralctl" -c "$D/central.yaml" --as demo-admin "$@"; }
+day() { TZ=Asia/Almaty date -d "$1" +%F; }
+CC policy load "$ROOT/config/policy.yaml"
+CC alert document put da-stolen-1 --state UZB --number AA1234567 \
+    --reason stolen --since "$(day '30 days ago')"
+# Typed in Cyrillic by the operator; the MRZ says PETROV<<SERGEI.
+CC alert person put pa-petrov --kind entry_ban --surname 'Петров' \
+    --given-names 'Сергей' --birth-date 1975-03-14 --nationality RUS \
+    --severity 4 --source 'Пограничная служба'
+# A different person with a similar name, who must not match.
+CC alert person put pa-other --kind wanted --surname 'Петренко' \
+    --given-names 'Ольга' --birth-date 1961 --nationality UKR --severity 2 \
+    --source Interpol
+CC permit put pm-visa-1 --kind visa --issuing-state NGA --number A07654321 \
+    --nationality NGA --surname ADEYEMI --given-names FOLAKE \
+    --birth-date 1988-09-09 --valid-from "$(day '10 days ago')" \
+    --valid-until "$(day '80 days')" --stay-days 30
 "$BIN/centrald" -c "$D/central.yaml" >"$D/centrald.log" 2>&1 &
 echo $! >"$D/centrald.pid"
+sleep 1
+
+echo "== archive ARC00: crossings of the past months from a previous system"
+seq=0
+archive() { # DIRECTION DAY STATE NUMBER NAT SURNAME GIVEN BIRTH SEX
+	seq=$((seq + 1))
+	local at body
+	at=$(TZ=Asia/Almaty date -d "$2 12:00" -u +%Y-%m-%dT%H:%M:%S.000Z)
+	body=$(python3 -c 'import json,sys
+a = sys.argv
+print(json.dumps({"version": 1, "post": "ARC00", "crossings": [{"seq": int(a[1]),
+  "recorded_at": a[2], "direction": a[3], "lane": 1, "officer": "ARCHIVE",
+  "outcome": "admit", "document": {"type": "P", "issuing_state": a[4],
+  "number": a[5], "nationality": a[6], "surname": a[7], "given_names": a[8],
+  "birth_date": a[9], "sex": a[10], "expiry_date": "2033-01-01"}}]}))' \
+	    "$seq" "$at" "$1" "${@:3}")
+	curl -sf --cacert "$D/pki/ca.crt" --cert "$D/pki/post-ARC00.crt" \
+	    --key "$D/pki/post-ARC00.key" -H 'Content-Type: application/json' \
+	    --data-binary "$body" -o /dev/null \
+	    "https://localhost:$CENTRE_PORT/v1/posts/ARC00/crossings"
+}
+# Ivanov stayed 10 days a month ago; Smirnov came 100 days ago and is
+# still here (a 90/180 rule: 11 days over).
+archive entry "$(day '40 days ago')" RUS C00000001 RUS IVANOV ALEKSEI 1990-05-12 M
+archive exit "$(day '31 days ago')" RUS C00000001 RUS IVANOV ALEKSEI 1990-05-12 M
+archive entry "$(day '100 days ago')" RUS O00000003 RUS SMIRNOV OLEG 1970-01-01 M
+CC stays derive >/dev/null
+
 for p in ALA01 NUR02; do
-	echo "== post $p: start"
+	echo "== post $p: start; it pulls the signed feed"
 	"$BIN/checkpointd" -c "$D/$p.yaml" >"$D/post-$p.log" 2>&1 &
 	echo $! >"$D/post-$p.pid"
 done
-sleep 1
+head=$(CC feed head)
+for i in $(seq 1 100); do
+	n=0
+	for p in ALA01 NUR02; do
+		c=$("$BIN/checkpointctl" -c "$D/$p.yaml" status --json 2>/dev/null |
+		    python3 -c 'import json,sys; print(json.load(sys.stdin)["feed"]["cursor"])' 2>/dev/null || echo 0)
+		[ "$c" = "$head" ] && n=$((n + 1))
+	done
+	[ "$n" = 2 ] && break
+	sleep 0.2
+done
+echo "   both posts at feed position $head"
 echo "== sample traffic: $COUNT crossings through each post's lane API"
 i=0
 gens=()
@@ -117,13 +178,13 @@ check() { # DIRECTION then MRZ on stdin
 }
 echo
 echo "== lane checks at ALA01"
-echo "-- a Russian national entering, 10 days already used in the window:"
+echo "-- a Russian national entering, 10 days already used in the window (ARC00):"
 mrz RUS C00000001 RUS IVANOV ALEKSEI 1990-05-12 M | check entry
 echo "-- the watchlist (entry ban typed in Cyrillic as Петров Сергей):"
 mrz RUS P12345678 RUS PETROV SERGEI 1975-03-14 M | check entry
 echo "-- a stolen passport:"
 mrz UZB AA1234567 UZB KARIMOV BOBUR 1985-02-02 M | check entry
-echo "-- leaving after 100 days under a 90/180 rule:"
+echo "-- leaving after 100 days under a 90/180 rule (entered at ARC00):"
 mrz RUS O00000003 RUS SMIRNOV OLEG 1970-01-01 M | check exit
 
 cat <<TXT
@@ -135,6 +196,11 @@ Shekara demo is running ($n crossings at the centre).
   post NUR02 lane API   http://127.0.0.1:$((CENTRE_PORT + 12))/v1/crossings, /v1/status
   dashboard             not yet built; the centre's data is listed below
 
+The registry (administered at the centre, delivered to the posts signed):
+  $BIN/centralctl -c $D/central.yaml alert person list --format table
+  $BIN/centralctl -c $D/central.yaml stays show RUS O00000003
+  $BIN/centralctl -c $D/central.yaml --as you alert document put da-2 --state KAZ \\
+      --number N0000002 --reason lost --since $(TZ=Asia/Almaty date +%F)
 What arrived at the centre:
   $BIN/centralctl -c $D/central.yaml crossings --format table --limit 20
   $BIN/centralctl -c $D/central.yaml crossings --post NUR02 --format json
