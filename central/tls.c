@@ -150,14 +150,14 @@ tls_load_crl(SSL_CTX *ctx, const char *path)
 	return 0;
 }
 
-int
-tls_ctx_new(SSL_CTX **out, const struct cen_cfg *cfg)
+/* A server context with the centre's certificate and key, TLS 1.2 at
+ * least; no client verification yet. 0, ERR_IO, ERR_INVAL, ERR_NOMEM. */
+static int
+tls_ctx_base(SSL_CTX **out, const struct cen_cfg *cfg)
 {
-	static const unsigned char	 sid[] = "shekara-centrald";
-	SSL_CTX				*ctx;
-	STACK_OF(X509_NAME)		*cas;
-	char				 ebuf[256];
-	int				 rc = ERR_IO;
+	SSL_CTX	*ctx;
+	char	 ebuf[256];
+	int	 rc = ERR_IO;
 
 	if (tls_logged_idx < 0 &&
 	    (tls_logged_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL,
@@ -194,6 +194,39 @@ tls_ctx_new(SSL_CTX **out, const struct cen_cfg *cfg)
 		rc = ERR_INVAL;
 		goto fail;
 	}
+	*out = ctx;
+	return 0;
+fail:
+	SSL_CTX_free(ctx);
+	return rc;
+}
+
+int
+tls_ctx_new_people(SSL_CTX **out, const struct cen_cfg *cfg)
+{
+	SSL_CTX	*ctx;
+	int	 rc;
+
+	if ((rc = tls_ctx_base(&ctx, cfg)) != 0)
+		return rc;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_info_callback(ctx, tls_info_cb);
+	*out = ctx;
+	return 0;
+}
+
+int
+tls_ctx_new(SSL_CTX **out, const struct cen_cfg *cfg)
+{
+	static const unsigned char	 sid[] = "shekara-centrald";
+	SSL_CTX				*ctx;
+	STACK_OF(X509_NAME)		*cas;
+	char				 ebuf[256];
+	int				 rc = ERR_IO;
+
+	if ((rc = tls_ctx_base(&ctx, cfg)) != 0)
+		return rc;
+	rc = ERR_IO;
 	/* The posts' CA is the only trust anchor: no system store. */
 	if (SSL_CTX_load_verify_locations(ctx, cfg->client_ca_file,
 	    NULL) != 1) {

@@ -1,6 +1,7 @@
 /* tls.h - the centre's TLS (OpenSSL): a server context that demands a
  * client certificate issued by the posts' CA (TLS 1.2 at least, revocation
- * checked when a CRL is configured), and the identity of a connected peer.
+ * checked when a CRL is configured), one for the people's API that asks
+ * for none, and the identity of a connected peer.
  * Refused handshakes are logged here, one line each. */
 #ifndef SHEKARA_TLS_H
 #define SHEKARA_TLS_H
@@ -24,6 +25,13 @@ struct tls_peer {
  * line each; 0, ERR_IO (a file could not be loaded) or ERR_INVAL.
  */
 int	tls_ctx_new(SSL_CTX **out, const struct cen_cfg *cfg);
+
+/*
+ * The people's API's server context (api.h): the same certificate, key and
+ * TLS 1.2 floor, no client certificate asked for. 0, ERR_IO, ERR_INVAL or
+ * ERR_NOMEM, logged.
+ */
+int	tls_ctx_new_people(SSL_CTX **out, const struct cen_cfg *cfg);
 
 /*
  * The peer of an established connection: 0, or ERR_AUTH when it has no

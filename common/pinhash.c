@@ -1,5 +1,6 @@
-/* pinhash.c - scrypt PIN hashes as PHC strings: bounded parsing, a strict
- * unpadded base64, OpenSSL's EVP_KDF "SCRYPT" and a constant-time compare. */
+/* pinhash.c - scrypt PIN and password hashes as PHC strings: bounded
+ * parsing, a strict unpadded base64, OpenSSL's EVP_KDF "SCRYPT" and a
+ * constant-time compare. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -267,7 +268,52 @@ scrypt_derive(const char *pin, size_t len, const uint8_t *salt,
 }
 
 int
-pinhash_make(const char *pin, size_t len,
+pinhash_check_password(const char *pw, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)pw;
+	size_t			 i = 0, n, k;
+	uint32_t		 cp;
+
+	if (pw == NULL || len < PINHASH_PASSWORD_MIN ||
+	    len > PINHASH_PASSWORD_MAX)
+		return 0;
+	while (i < len) {
+		if (p[i] < 0x80) {
+			if (p[i] < 0x20 || p[i] == 0x7f)
+				return 0;
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
+			n = 1;
+			cp = p[i] & 0x1f;
+		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
+			n = 2;
+			cp = p[i] & 0x0f;
+		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
+			n = 3;
+			cp = p[i] & 0x07;
+		} else
+			return 0;
+		if (len - i - 1 < n)
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		/* overlong, surrogate, past U+10FFFF */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/* The PHC string of secret[0..len) with a fresh salt and pp (checked). */
+static int
+phc_make(const char *secret, size_t len,
     const struct pinhash_params *params, char *out, size_t outsz)
 {
 	struct pinhash_params	pp = { PINHASH_LN_DEFAULT,
@@ -278,15 +324,13 @@ pinhash_make(const char *pin, size_t len,
 	size_t			o;
 	int			n, rc;
 
-	if (!pinhash_check_pin(pin, len))
-		return ERR_INVAL;
 	if (params != NULL)
 		pp = *params;
 	if ((rc = params_check(&pp)) != 0)
 		return rc;
 	if (RAND_bytes(salt, sizeof(salt)) != 1)
 		return ERR_IO;
-	if ((rc = scrypt_derive(pin, len, salt, sizeof(salt), &pp, key,
+	if ((rc = scrypt_derive(secret, len, salt, sizeof(salt), &pp, key,
 	    sizeof(key))) != 0) {
 		OPENSSL_cleanse(key, sizeof(key));
 		return rc;
@@ -311,7 +355,28 @@ pinhash_make(const char *pin, size_t len,
 }
 
 int
-pinhash_verify(const char *s, size_t slen, const char *pin, size_t len)
+pinhash_make(const char *pin, size_t len,
+    const struct pinhash_params *params, char *out, size_t outsz)
+{
+	if (!pinhash_check_pin(pin, len))
+		return ERR_INVAL;
+	return phc_make(pin, len, params, out, outsz);
+}
+
+int
+pinhash_make_password(const char *pw, size_t len,
+    const struct pinhash_params *params, char *out, size_t outsz)
+{
+	if (!pinhash_check_password(pw, len))
+		return ERR_INVAL;
+	return phc_make(pw, len, params, out, outsz);
+}
+
+/* secret against the PHC string; valid says whether secret keeps its
+ * rules (checked by the caller, after the string's shape). */
+static int
+phc_verify(const char *s, size_t slen, const char *secret, size_t len,
+    int valid)
 {
 	struct phc	ph;
 	uint8_t		key[PINHASH_KEY_MAX];
@@ -319,12 +384,25 @@ pinhash_verify(const char *s, size_t slen, const char *pin, size_t len)
 
 	if ((rc = phc_parse(s, slen, &ph)) != 0)
 		return rc;
-	if (!pinhash_check_pin(pin, len))
+	if (!valid)
 		return ERR_AUTH;
-	if ((rc = scrypt_derive(pin, len, ph.salt, ph.saltlen, &ph.pp, key,
+	if ((rc = scrypt_derive(secret, len, ph.salt, ph.saltlen, &ph.pp, key,
 	    ph.keylen)) != 0)
 		return rc;
 	rc = CRYPTO_memcmp(key, ph.key, ph.keylen) == 0 ? 0 : ERR_AUTH;
 	OPENSSL_cleanse(key, sizeof(key));
 	return rc;
+}
+
+int
+pinhash_verify(const char *s, size_t slen, const char *pin, size_t len)
+{
+	return phc_verify(s, slen, pin, len, pinhash_check_pin(pin, len));
+}
+
+int
+pinhash_verify_password(const char *s, size_t slen, const char *pw,
+    size_t len)
+{
+	return phc_verify(s, slen, pw, len, pinhash_check_password(pw, len));
 }

@@ -1,7 +1,8 @@
 /* pinhash.h - officer PINs hashed with scrypt (OpenSSL 3 EVP_KDF "SCRYPT",
  * memory-hard) into a PHC string "$scrypt$ln=15,r=8,p=1$<salt>$<hash>"
  * (unpadded standard base64), and checked against one in constant time.
- * The centre hashes, the lanes verify. See docs/registry.md. */
+ * The centre hashes, the lanes verify. See docs/registry.md. The passwords
+ * of the centre's users use the same scheme (docs/people.md). */
 #ifndef SHEKARA_PINHASH_H
 #define SHEKARA_PINHASH_H
 
@@ -69,6 +70,27 @@ int	pinhash_parse(const char *s, size_t slen,
  * constant-time.
  */
 int	pinhash_verify(const char *s, size_t slen, const char *pin,
+	    size_t len);
+
+/*
+ * Passwords of the people who use the centre's API (docs/people.md) are
+ * hashed the same way into the same PHC strings: 8..256 bytes of valid
+ * UTF-8 (no overlong forms, surrogates or code points over U+10FFFF)
+ * without control characters (U+0000..U+001F, U+007F); spaces allowed.
+ */
+#define PINHASH_PASSWORD_MIN	8
+#define PINHASH_PASSWORD_MAX	256
+
+/* 1 if pw[0..len) is a valid password (see above), else 0. */
+int	pinhash_check_password(const char *pw, size_t len);
+
+/* As pinhash_make() for a password: ERR_INVAL if it is not a valid one. */
+int	pinhash_make_password(const char *pw, size_t len,
+	    const struct pinhash_params *params, char *out, size_t outsz);
+
+/* As pinhash_verify() for a password: ERR_AUTH if it does not match or is
+ * not a valid password (nothing is hashed then). */
+int	pinhash_verify_password(const char *s, size_t slen, const char *pw,
 	    size_t len);
 
 #endif

@@ -1,8 +1,9 @@
 /* test_pinhash.c - scrypt PIN hashes: the RFC 7914 vector as a PHC string,
  * round trip with fresh salts, a wrong PIN refused, PINs out of the rules
  * refused, malformed PHC strings and parameters out of bounds refused
- * without hashing. Strings are checked from heap copies of exactly their
- * length so that ASan sees any read past the end. */
+ * without hashing; user passwords (UTF-8 rules, the same scheme). Strings
+ * are checked from heap copies of exactly their length so that ASan sees
+ * any read past the end. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -269,6 +270,145 @@ test_pinhash_malformed_phc(void **state)
 	}
 }
 
+static int
+verify_pw(const char *phc, const char *pw, size_t len)
+{
+	char	*a = exact_copy(phc, strlen(phc));
+	char	*b = exact_copy(pw, len);
+	int	 rc;
+
+	rc = pinhash_verify_password(a, strlen(phc), b, len);
+	free(a);
+	free(b);
+	return rc;
+}
+
+static int
+check_pw(const char *pw, size_t len)
+{
+	char	*b = exact_copy(pw, len);
+	int	 ok;
+
+	ok = pinhash_check_password(b, len);
+	free(b);
+	return ok;
+}
+
+/* The RFC 7914 vector's password is also a valid user password: the same
+ * PHC string verifies through the password functions. */
+static void
+test_password_rfc7914_vector(void **state)
+{
+	(void)state;
+	assert_int_equal(verify_pw(rfc_phc, "pleaseletmein", 13), 0);
+	assert_int_equal(verify_pw(rfc_phc, "pleaseletmeiN", 13), ERR_AUTH);
+	assert_int_equal(verify_pw(rfc_phc, "pleaseletmein ", 14), ERR_AUTH);
+}
+
+static void
+test_password_round_trip(void **state)
+{
+	static const char	pw[] = "correct horse battery staple";
+	static const char	cyr[] = "\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe"
+				    "\xd0\xbb\xd1\x8c-\xd0\x9a\xd0\x97 2026";
+	char			h[128], h2[128];
+	struct pinhash_params	pp;
+
+	(void)state;
+	/* The defaults: memory-hard (N = 2^15, r = 8: 32 MiB). */
+	assert_int_equal(pinhash_make_password(pw, strlen(pw), NULL, h,
+	    sizeof(h)), 0);
+	assert_int_equal(pinhash_parse(h, strlen(h), &pp), 0);
+	assert_int_equal(pp.ln, PINHASH_LN_DEFAULT);
+	assert_int_equal(pp.r, PINHASH_R_DEFAULT);
+	assert_true(strncmp(h, "$scrypt$ln=15,r=8,p=1$", 22) == 0);
+	assert_int_equal(verify_pw(h, pw, strlen(pw)), 0);
+	assert_int_equal(verify_pw(h, "correct horse battery stapl", 27),
+	    ERR_AUTH);
+	assert_int_equal(verify_pw(h, "Correct horse battery staple", 28),
+	    ERR_AUTH);
+	/* Same password, fresh salt: another string, both verify. */
+	assert_int_equal(pinhash_make_password(pw, strlen(pw), &fast, h2,
+	    sizeof(h2)), 0);
+	assert_string_not_equal(h, h2);
+	assert_int_equal(verify_pw(h2, pw, strlen(pw)), 0);
+	/* Non-Latin UTF-8. */
+	assert_int_equal(pinhash_make_password(cyr, strlen(cyr), &fast, h,
+	    sizeof(h)), 0);
+	assert_int_equal(verify_pw(h, cyr, strlen(cyr)), 0);
+	/* A PIN's hash does not take a password nor the reverse: only the
+	 * rules differ, the scheme is one. */
+	assert_int_equal(pinhash_make("12345678", 8, &fast, h, sizeof(h)), 0);
+	assert_int_equal(verify_pw(h, "12345678", 8), 0);
+	assert_int_equal(verify_pw(h, "12345679", 8), ERR_AUTH);
+}
+
+static void
+test_password_rules(void **state)
+{
+	static const struct {
+		const char	*pw;
+		int		 ok;
+	} t[] = {
+		{ "12345678", 1 }, { "1234567", 0 }, { "", 0 },
+		{ "with spaces ok", 1 },
+		{ "tab\there1", 0 }, { "new\nline12", 0 }, { "del\x7f""12345", 0 },
+		{ "caf\xc3\xa9 au lait", 1 },			/* é */
+		{ "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", 1 },	/* 3 euro, 9 bytes */
+		{ "\xf0\x9f\x94\x91 key 1234", 1 },	/* U+1F511 */
+		{ "bad \xc3 byte", 0 },			/* cut sequence */
+		{ "over\xc0\xafslash", 0 },			/* overlong / */
+		{ "over\xe0\x80\xaflong", 0 },
+		{ "surr\xed\xa0\x80gate", 0 },		/* U+D800 */
+		{ "big\xf4\x90\x80\x80" "code", 0 },	/* U+110000 */
+		{ "cont\x80only1", 0 },
+		{ "ends with lead \xe2\x82", 0 },		/* cut at the end */
+	};
+	char	long_ok[PINHASH_PASSWORD_MAX], h[128];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(check_pw(t[i].pw, strlen(t[i].pw)), t[i].ok);
+		if (!t[i].ok) {
+			assert_int_equal(pinhash_make_password(t[i].pw,
+			    strlen(t[i].pw), &fast, h, sizeof(h)), ERR_INVAL);
+			assert_int_equal(verify_pw(rfc_phc, t[i].pw,
+			    strlen(t[i].pw)), ERR_AUTH);
+		}
+	}
+	/* A NUL inside is not allowed. */
+	assert_int_equal(check_pw("1234\0" "5678", 9), 0);
+	/* 256 bytes is the limit, 257 is over. */
+	memset(long_ok, 'a', sizeof(long_ok));
+	assert_int_equal(check_pw(long_ok, sizeof(long_ok)), 1);
+	assert_int_equal(check_pw(long_ok, sizeof(long_ok) - 1), 1);
+	{
+		char	over[PINHASH_PASSWORD_MAX + 1];
+
+		memset(over, 'a', sizeof(over));
+		assert_int_equal(check_pw(over, sizeof(over)), 0);
+		assert_int_equal(pinhash_make_password(over, sizeof(over),
+		    &fast, h, sizeof(h)), ERR_INVAL);
+	}
+	/* A multi-byte character cut by the length is refused. */
+	assert_int_equal(check_pw("abcdefg\xc3\xa9", 8), 0);
+	assert_int_equal(check_pw("abcdefg\xc3\xa9", 9), 1);
+}
+
+/* A PHC string from outside is checked before any hashing: bad strings
+ * give the parse errors, and parameters beyond the bounds are refused. */
+static void
+test_password_bad_phc(void **state)
+{
+	(void)state;
+	assert_int_equal(verify_pw("", "password1", 9), ERR_PARSE);
+	assert_int_equal(verify_pw("$scrypt$ln=30,r=8,p=1$c2FsdHNhbHQ"
+	    "$aGFzaGhhc2hoYXNoaGFzaA", "password1", 9), ERR_RANGE);
+	assert_int_equal(verify_pw("plaintext-password", "plaintext-password",
+	    18), ERR_PARSE);
+}
+
 int
 main(void)
 {
@@ -281,6 +421,10 @@ main(void)
 		cmocka_unit_test(test_pinhash_output_too_small),
 		cmocka_unit_test(test_pinhash_make_params_refused),
 		cmocka_unit_test(test_pinhash_malformed_phc),
+		cmocka_unit_test(test_password_rfc7914_vector),
+		cmocka_unit_test(test_password_round_trip),
+		cmocka_unit_test(test_password_rules),
+		cmocka_unit_test(test_password_bad_phc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@ PG_DIR=$T/pg
 BASE_PORT=$((20000 + (RANDOM % 2000) * 10))
 CENTRE_PORT=$BASE_PORT
 PG_PORT=$((BASE_PORT + 1))
+PEOPLE_PORT=$((BASE_PORT + 9))	# the people's API (central_config's people:)
 declare -A LANE_PORT
 
 log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
@@ -68,6 +69,10 @@ database:
   conninfo: "$CONNINFO"
 log:
   level: info
+people:
+  listen: 127.0.0.1:$PEOPLE_PORT
+  session_ttl_s: ${PEOPLE_SESSION_TTL_S:-28800}
+  login_max_failures: ${PEOPLE_LOGIN_MAX_FAILURES:-5}
 posts:
 YAML
 		local p
@@ -114,6 +119,14 @@ wait_http() {
 		sleep 0.1
 	done
 	fail "nothing answers at $url"
+}
+
+# people_curl PATH [CURL ARGS...] : the people's API (server certificate
+# only); add -H "Authorization: Bearer $TOKEN" or -b/-c cookie files.
+people_curl() {
+	local path=$1
+	shift
+	curl -s --cacert "$T/pki/ca.crt" "https://localhost:$PEOPLE_PORT$path" "$@"
 }
 
 centre_curl() { # path [args...] with post cert $CERT_POST (default first)
