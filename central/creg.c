@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 
+#include "audit.h"
 #include "creg.h"
 #include "date.h"
 #include "err.h"
@@ -265,6 +266,18 @@ static const char creg_post_revoke_sql[] =
 	"  jsonb_build_object('cert_cn', up.cert_cn,"
 	"  'cert_sha256', up.cert_sha256)"
 	" FROM up RETURNING id";
+
+/* A change row as its audit event: actor, subject "<kind>:<record>" and
+ * detail {"op", "change", "values"} (a change row never holds a PIN). The
+ * feed head is locked first (a no-op when this transaction already wrote
+ * the feed): every transaction takes feed_head before audit_head, so two
+ * that mix kinds with and without feed entries cannot deadlock. */
+static const char creg_feed_lock_sql[] =
+	"SELECT pos FROM feed_head FOR UPDATE";
+static const char creg_change_audit_sql[] =
+	"SELECT actor, kind || ':' || record,"
+	" jsonb_build_object('op', action, 'change', id, 'values', detail)::text"
+	" FROM changes WHERE id = $1::bigint";
 
 static const char creg_post_exists_sql[] =
 	"SELECT 1 FROM posts WHERE code = $1::text";
@@ -556,6 +569,58 @@ creg_in_tx(PGconn *conn, struct proto_error *err)
 }
 
 /*
+ * The audit event of the change row a mutator's statement returned (its
+ * first column is changes.id; no row: nothing changed, nothing to do), in
+ * the caller's transaction. Called after any feedlog_append() of the same
+ * change (one lock order: feed_head, then audit_head). 0, ERR_DB.
+ */
+static int
+creg_audit(PGconn *conn, const char *what, const char *change_id)
+{
+	const char	*params[1];
+	PGresult	*r;
+	int		 rc;
+
+	if (change_id == NULL || change_id[0] == '\0')
+		return 0;
+	if ((rc = creg_query(conn, what, creg_feed_lock_sql, 0, NULL,
+	    &r)) != 0) {
+		PQclear(r);
+		return rc;
+	}
+	PQclear(r);
+	params[0] = change_id;
+	if ((rc = creg_query(conn, what, creg_change_audit_sql, 1, params,
+	    &r)) != 0) {
+		PQclear(r);
+		return rc;
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		log_warnx("registry: %s: change %s vanished", what, change_id);
+		return ERR_DB;
+	}
+	rc = audit_append(conn, PQgetvalue(r, 0, 0), "change",
+	    PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
+	PQclear(r);
+	if (rc != 0) {
+		log_warnx("registry: %s: audit event not written: %s", what,
+		    err_str(rc));
+		return ERR_DB;
+	}
+	return 0;
+}
+
+/* changes.id from a mutator's result row 0 into buf ("" without rows). */
+static void
+creg_change_id(const PGresult *r, char buf[CREG_NUM_MAX])
+{
+	buf[0] = '\0';
+	if (PQntuples(r) > 0)
+		(void)snprintf(buf, CREG_NUM_MAX, "%s", PQgetvalue(r, 0, 0));
+}
+
+/*
  * 1 if s[0..len) is valid UTF-8 without control characters (C0, DEL, C1)
  * and not only spaces when nonblank.
  */
@@ -744,6 +809,7 @@ creg_put_exec(PGconn *conn, const char *what, const char *lock,
     int *changed)
 {
 	PGresult	*r;
+	char		 cid[CREG_NUM_MAX];
 	int		 rc, did;
 
 	/* params[0] is the id. */
@@ -759,12 +825,15 @@ creg_put_exec(PGconn *conn, const char *what, const char *lock,
 		return rc;
 	}
 	did = PQntuples(r) > 0;
+	creg_change_id(r, cid);
 	PQclear(r);
 	if (did && e != NULL && (rc = feedlog_append(conn, e)) != 0) {
 		log_warnx("registry: %s: feed entry not written: %s", what,
 		    err_str(rc));
 		return rc;
 	}
+	if (did && (rc = creg_audit(conn, what, cid)) != 0)
+		return rc;
 	if (changed != NULL)
 		*changed = did;
 	return 0;
@@ -1016,6 +1085,7 @@ creg_remove(PGconn *conn, const char *actor, enum creg_kind kind,
 	const char		*params[2], *sql;
 	enum feed_kind		 fk = 0;
 	PGresult		*r;
+	char			 cid[CREG_NUM_MAX];
 	int			 rc, found;
 
 	if ((rc = creg_start(conn, actor, NULL, err)) != 0)
@@ -1061,6 +1131,7 @@ creg_remove(PGconn *conn, const char *actor, enum creg_kind kind,
 		return rc;
 	}
 	found = PQntuples(r) > 0;
+	creg_change_id(r, cid);
 	PQclear(r);
 	if (!found)
 		return creg_error(err, ERR_NOTFOUND, "id", "no %s \"%s\"",
@@ -1070,7 +1141,7 @@ creg_remove(PGconn *conn, const char *actor, enum creg_kind kind,
 		    creg_kind_str(kind), err_str(rc));
 		return rc;
 	}
-	return 0;
+	return creg_audit(conn, "remove", cid);
 }
 
 /* The first problem policy_load_buf() printed, without "policy:" in front
@@ -1134,6 +1205,7 @@ creg_policy_load(PGconn *conn, const char *actor, const char *yaml,
 	const char		*params[3];
 	char			*text = NULL;
 	char			 ver[FEED_POLICY_VERSION_MAX + 1];
+	char			 cid[CREG_NUM_MAX];
 	PGresult		*r;
 	int			 rc, did, same;
 
@@ -1172,6 +1244,7 @@ creg_policy_load(PGconn *conn, const char *actor, const char *yaml,
 		goto done;
 	}
 	did = PQntuples(r) > 0;
+	creg_change_id(r, cid);
 	PQclear(r);
 	if (!did) {
 		/* The version is there: the same text is no change. */
@@ -1193,7 +1266,8 @@ creg_policy_load(PGconn *conn, const char *actor, const char *yaml,
 		log_warnx("registry: load policy: feed entry not written: %s",
 		    err_str(rc));
 		goto done;
-	}
+	} else if ((rc = creg_audit(conn, "load policy", cid)) != 0)
+		goto done;
 	if (changed != NULL)
 		*changed = did;
 	if (version != NULL)
@@ -1256,7 +1330,7 @@ creg_post_enrol(PGconn *conn, const char *actor, const char *code,
     int *changed, struct proto_error *err)
 {
 	const char	*params[5];
-	char		 hex[CREG_SHA256_HEX + 1];
+	char		 hex[CREG_SHA256_HEX + 1], cid[CREG_NUM_MAX];
 	PGresult	*r;
 	size_t		 i, len;
 	int		 rc, did;
@@ -1326,7 +1400,10 @@ creg_post_enrol(PGconn *conn, const char *actor, const char *code,
 		return rc;
 	}
 	did = PQntuples(r) > 0;
+	creg_change_id(r, cid);
 	PQclear(r);
+	if (did && (rc = creg_audit(conn, "enrol post", cid)) != 0)
+		return rc;
 	if (changed != NULL)
 		*changed = did;
 	return 0;
@@ -1338,6 +1415,7 @@ creg_post_revoke(PGconn *conn, const char *actor, const char *code,
 {
 	const char	*params[2];
 	PGresult	*r;
+	char		 cid[CREG_NUM_MAX];
 	int		 rc, did;
 
 	if ((rc = creg_start(conn, actor, changed, err)) != 0 ||
@@ -1351,7 +1429,10 @@ creg_post_revoke(PGconn *conn, const char *actor, const char *code,
 		return rc;
 	}
 	did = PQntuples(r) > 0;
+	creg_change_id(r, cid);
 	PQclear(r);
+	if (did && (rc = creg_audit(conn, "revoke post", cid)) != 0)
+		return rc;
 	if (!did) {
 		if ((rc = creg_query(conn, "revoke post", creg_post_exists_sql,
 		    1, params, &r)) != 0) {
