@@ -1,6 +1,7 @@
 /* replicator.c - the post's outbox: a thread that pushes unsent crossings to
- * the centre as batches, built from the exact stored bytes, over one reused
- * libcurl handle with a client certificate and the centre's CA pinned. */
+ * the centre as batches, built from the exact stored bytes, then the audit
+ * events that record them, over one reused libcurl handle with a client
+ * certificate and the centre's CA pinned. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include "date.h"
 #include "err.h"
 #include "log.h"
+#include "auditmsg.h"
 #include "proto.h"
 #include "replicator.h"
 #include "store.h"
@@ -38,7 +40,8 @@ struct replicator {
 	struct store		*st;
 	CURL			*curl;
 	struct curl_slist	*hdrs;
-	char			 url[1024];
+	char			 url[1024];	/* .../crossings */
+	char			 audit_url[1024];	/* .../audit */
 	char			 post[PROTO_POST_MAX + 1];
 	size_t			 batch_max;
 	long			 push_interval_ms;
@@ -50,6 +53,7 @@ struct replicator {
 	char			 curlerr[CURL_ERROR_SIZE];
 	uint64_t		 ackseqs[PROTO_BATCH_MAX];
 	uint64_t		 marks[PROTO_BATCH_MAX];
+	struct auditmsg_event	*aevents;	/* batch_max */
 
 	/* Error state, to log once per change: a short key ("curl 7",
 	 * "http 503") rather than the message, which may hold timings. */
@@ -253,6 +257,13 @@ replicator_new(struct replicator **out, const struct ck_cfg *cfg,
 		free(r);
 		return ERR_TOOBIG;
 	}
+	n = snprintf(r->audit_url, sizeof(r->audit_url),
+	    "%.*s/v1/posts/%s/audit", (int)ulen, cfg->centre_url,
+	    cfg->post_code);
+	if (n < 0 || (size_t)n >= sizeof(r->audit_url)) {
+		free(r);
+		return ERR_TOOBIG;
+	}
 	(void)snprintf(r->post, sizeof(r->post), "%s", cfg->post_code);
 	r->batch_max = (size_t)cfg->batch_max;
 	if (r->batch_max > PROTO_BATCH_MAX)
@@ -275,6 +286,10 @@ replicator_new(struct replicator **out, const struct ck_cfg *cfg,
 	pthread_condattr_destroy(&ca);
 	atomic_init(&r->stop, 0);
 
+	if ((r->aevents = calloc(r->batch_max, sizeof(*r->aevents))) == NULL) {
+		replicator_free(r);
+		return ERR_NOMEM;
+	}
 	if ((rc = rep_read_file(cfg->ca_file, &r->ca)) != 0 ||
 	    (rc = rep_read_file(cfg->cert_file, &r->cert)) != 0 ||
 	    (rc = rep_read_file(cfg->key_file, &r->key)) != 0 ||
@@ -300,6 +315,7 @@ replicator_free(struct replicator *r)
 	rep_buf_wipe(&r->cert);
 	rep_buf_wipe(&r->key);
 	rep_buf_wipe(&r->answer);
+	free(r->aevents);
 	store_close(r->st);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
@@ -430,19 +446,122 @@ rep_in_list(const struct store_list *l, uint64_t seq)
 	return 0;
 }
 
-int
-replicator_push_once(struct replicator *r, size_t *fetched, size_t *pushed)
+/*
+ * Posts body to url with the post's backlog in the Shekara-Unsent and
+ * Shekara-Audit-Unsent headers (what the post has not had acknowledged,
+ * this request's items included) and, on 200, decodes the centre's
+ * acknowledgement into ack (seqs in r->ackseqs). what names the kind of
+ * push in errors ("" for crossings, "audit" for audit events).
+ */
+static int
+rep_post(struct replicator *r, const char *url, const char *what,
+    const char *body, size_t bodylen, const uint64_t backlog[2],
+    struct proto_ack *ack)
 {
-	struct store_list	 l = { 0, NULL };
-	struct proto_ack	 ack;
+	struct curl_slist	*hdrs = NULL, *h;
 	struct proto_error	 perr;
-	char			 keybuf[32], *body = NULL;
-	size_t			 bodylen, i, k, marked = 0;
+	const char		*sep = what[0] != '\0' ? ": " : "";
+	char			 keybuf[48], line[64];
 	long			 status = 0;
 	CURLcode		 cc;
 	int			 rc, estatus;
 
-	*fetched = *pushed = 0;
+	/* The fixed headers, then the backlog. */
+	for (h = r->hdrs; h != NULL; h = h->next)
+		if ((hdrs = curl_slist_append(hdrs, h->data)) == NULL)
+			goto nomem;
+	(void)snprintf(line, sizeof(line), "Shekara-Unsent: %llu",
+	    (unsigned long long)backlog[0]);
+	if ((h = curl_slist_append(hdrs, line)) == NULL)
+		goto nomem;
+	hdrs = h;
+	(void)snprintf(line, sizeof(line), "Shekara-Audit-Unsent: %llu",
+	    (unsigned long long)backlog[1]);
+	if ((h = curl_slist_append(hdrs, line)) == NULL)
+		goto nomem;
+	hdrs = h;
+
+	r->answer.len = 0;
+	r->curlerr[0] = '\0';
+	if (curl_easy_setopt(r->curl, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
+	    curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
+	    curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)bodylen) != CURLE_OK) {
+		rep_fail(r, "curl", "cannot set up the request");
+		rc = ERR_INVAL;
+		goto done;
+	}
+	cc = curl_easy_perform(r->curl);
+	if (cc != CURLE_OK) {
+		if (atomic_load(&r->stop)) {
+			rc = ERR_TIMEOUT;	/* shutting down: no error */
+			goto done;
+		}
+		(void)snprintf(keybuf, sizeof(keybuf), "%s curl %d", what,
+		    (int)cc);
+		rep_fail(r, keybuf, "%s%s%s: %s", what, sep,
+		    rep_curl_kind(cc), r->curlerr[0] != '\0' ? r->curlerr :
+		    curl_easy_strerror(cc));
+		rc = cc == CURLE_OPERATION_TIMEDOUT ? ERR_TIMEOUT : ERR_IO;
+		goto done;
+	}
+	(void)curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		(void)snprintf(keybuf, sizeof(keybuf), "%s http %ld", what,
+		    status);
+		memset(&perr, 0, sizeof(perr));
+		if (r->answer.len > 0 && proto_decode_error(&estatus, &perr,
+		    (const uint8_t *)r->answer.p, r->answer.len) == 0)
+			rep_fail(r, keybuf, "%s%scentre answered %ld: %s%s%s",
+			    what, sep, status, perr.field,
+			    perr.field[0] ? ": " : "", perr.message);
+		else
+			rep_fail(r, keybuf, "%s%scentre answered %ld", what,
+			    sep, status);
+		rc = status == 401 || status == 403 ? ERR_AUTH : ERR_IO;
+		goto done;
+	}
+	memset(ack, 0, sizeof(*ack));
+	ack->seqs = r->ackseqs;
+	memset(&perr, 0, sizeof(perr));
+	if ((rc = proto_decode_ack(ack, PROTO_BATCH_MAX,
+	    (const uint8_t *)r->answer.p, r->answer.len, &perr)) != 0) {
+		rep_fail(r, "ack", "%s%scentre answer undecodable: %s%s%s",
+		    what, sep, perr.field, perr.field[0] ? ": " : "",
+		    perr.message);
+		goto done;
+	}
+	if (strcmp(ack->post, r->post) != 0) {
+		rep_fail(r, "ackpost", "%s%scentre acknowledged post %s, not "
+		    "%s", what, sep, ack->post, r->post);
+		rc = ERR_CONFLICT;
+		goto done;
+	}
+	rc = 0;
+done:
+	/* The handle must not keep pointers to what we free. */
+	(void)curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, (char *)NULL);
+	(void)curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, r->hdrs);
+	curl_slist_free_all(hdrs);
+	return rc;
+nomem:
+	curl_slist_free_all(hdrs);
+	rep_fail(r, "nomem", "out of memory for a request");
+	return ERR_NOMEM;
+}
+
+/* One batch of unsent crossings, if any. */
+static int
+rep_push_crossings(struct replicator *r, const uint64_t backlog[2],
+    size_t *fetched, size_t *pushed)
+{
+	struct store_list	 l = { 0, NULL };
+	struct proto_ack	 ack;
+	char			*body = NULL;
+	size_t			 bodylen, i, k, marked = 0;
+	int			 rc;
+
 	if ((rc = store_fetch_unsent(r->st, r->batch_max, &l)) != 0) {
 		rep_fail(r, "store", "store: cannot read unsent crossings: %s",
 		    err_str(rc));
@@ -458,61 +577,8 @@ replicator_push_once(struct replicator *r, size_t *fetched, size_t *pushed)
 			rep_fail(r, "nomem", "out of memory for a batch");
 		goto done;
 	}
-
-	r->answer.len = 0;
-	r->curlerr[0] = '\0';
-	if (curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
-	    curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)bodylen) != CURLE_OK) {
-		rep_fail(r, "curl", "cannot set up the request");
-		rc = ERR_INVAL;
+	if ((rc = rep_post(r, r->url, "", body, bodylen, backlog, &ack)) != 0)
 		goto done;
-	}
-	cc = curl_easy_perform(r->curl);
-	/* The handle must not keep a pointer to the body we free. */
-	(void)curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, (char *)NULL);
-	if (cc != CURLE_OK) {
-		if (atomic_load(&r->stop)) {
-			rc = ERR_TIMEOUT;	/* shutting down: no error */
-			goto done;
-		}
-		(void)snprintf(keybuf, sizeof(keybuf), "curl %d", (int)cc);
-		rep_fail(r, keybuf, "%s: %s", rep_curl_kind(cc),
-		    r->curlerr[0] != '\0' ? r->curlerr :
-		    curl_easy_strerror(cc));
-		rc = cc == CURLE_OPERATION_TIMEDOUT ? ERR_TIMEOUT : ERR_IO;
-		goto done;
-	}
-	(void)curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200) {
-		(void)snprintf(keybuf, sizeof(keybuf), "http %ld", status);
-		memset(&perr, 0, sizeof(perr));
-		if (r->answer.len > 0 && proto_decode_error(&estatus, &perr,
-		    (const uint8_t *)r->answer.p, r->answer.len) == 0)
-			rep_fail(r, keybuf, "centre answered %ld: %s%s%s",
-			    status, perr.field, perr.field[0] ? ": " : "",
-			    perr.message);
-		else
-			rep_fail(r, keybuf, "centre answered %ld", status);
-		rc = status == 401 || status == 403 ? ERR_AUTH : ERR_IO;
-		goto done;
-	}
-
-	memset(&ack, 0, sizeof(ack));
-	ack.seqs = r->ackseqs;
-	memset(&perr, 0, sizeof(perr));
-	if ((rc = proto_decode_ack(&ack, PROTO_BATCH_MAX,
-	    (const uint8_t *)r->answer.p, r->answer.len, &perr)) != 0) {
-		rep_fail(r, "ack", "centre answer undecodable: %s%s%s",
-		    perr.field, perr.field[0] ? ": " : "", perr.message);
-		goto done;
-	}
-	if (strcmp(ack.post, r->post) != 0) {
-		rep_fail(r, "ackpost", "centre acknowledged post %s, not %s",
-		    ack.post, r->post);
-		rc = ERR_CONFLICT;
-		goto done;
-	}
 	/* Only what we sent can become sent. */
 	for (i = 0, k = 0; i < ack.n; i++)
 		if (rep_in_list(&l, ack.seqs[i]))
@@ -534,18 +600,133 @@ replicator_push_once(struct replicator *r, size_t *fetched, size_t *pushed)
 		rc = ERR_INVAL;
 		goto done;
 	}
-	if (r->failing)
-		log_info("replicator: centre reachable again");
-	r->failing = 0;
 	log_debug("replicator: pushed %zu crossings, seq %llu..%llu", l.n,
 	    (unsigned long long)l.items[0].seq,
 	    (unsigned long long)l.items[l.n - 1].seq);
 	rc = 0;
-
 done:
 	free(body);
 	store_list_reset(&l);
 	return rc;
+}
+
+/* seq is one of the n events of b (ascending). */
+static int
+rep_in_events(const struct auditmsg_batch *b, uint64_t seq)
+{
+	size_t	lo = 0, hi = b->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (b->events[mid].seq == seq)
+			return 1;
+		if (b->events[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* One batch of unsent audit events, if any, in chain order. */
+static int
+rep_push_audit(struct replicator *r, const uint64_t backlog[2],
+    size_t *fetched, size_t *pushed)
+{
+	struct auditmsg_batch	 b;
+	struct proto_ack	 ack;
+	char			*body = NULL;
+	size_t			 bodylen = 0, bound, i, k, marked = 0;
+	int			 rc;
+
+	memset(&b, 0, sizeof(b));
+	b.events = r->aevents;
+	if ((rc = store_fetch_audit(r->st, r->batch_max, &b)) != 0) {
+		rep_fail(r, "store", "store: cannot read unsent audit events: "
+		    "%s", err_str(rc));
+		return rc;
+	}
+	if (b.n == 0)
+		return 0;
+	*fetched = b.n;
+	bound = auditmsg_batch_bound(&b);
+	if ((body = malloc(bound)) == NULL) {
+		rep_fail(r, "nomem", "out of memory for an audit batch");
+		rc = ERR_NOMEM;
+		goto done;
+	}
+	if ((rc = auditmsg_encode_batch(&b, body, bound, &bodylen)) != 0) {
+		rep_fail(r, "stored", "audit: stored events %llu..%llu cannot "
+		    "be encoded: %s", (unsigned long long)b.events[0].seq,
+		    (unsigned long long)b.events[b.n - 1].seq, err_str(rc));
+		goto done;
+	}
+	if ((rc = rep_post(r, r->audit_url, "audit", body, bodylen, backlog,
+	    &ack)) != 0)
+		goto done;
+	for (i = 0, k = 0; i < ack.n; i++)
+		if (rep_in_events(&b, ack.seqs[i]))
+			r->marks[k++] = ack.seqs[i];
+	if ((rc = store_mark_audit_sent(r->st, r->marks, k, date_now_ms(),
+	    &marked)) != 0) {
+		rep_fail(r, "store", "store: cannot mark audit events sent: "
+		    "%s", err_str(rc));
+		goto done;
+	}
+	*pushed = marked;
+	if (k < b.n) {
+		rep_fail(r, "audit partial", "audit: centre acknowledged %zu "
+		    "of %zu events (seq %llu..%llu)", k, b.n,
+		    (unsigned long long)b.events[0].seq,
+		    (unsigned long long)b.events[b.n - 1].seq);
+		rc = ERR_INVAL;
+		goto done;
+	}
+	log_debug("replicator: pushed %zu audit events, seq %llu..%llu", b.n,
+	    (unsigned long long)b.events[0].seq,
+	    (unsigned long long)b.events[b.n - 1].seq);
+	rc = 0;
+done:
+	free(body);
+	auditmsg_batch_reset(&b);
+	return rc;
+}
+
+int
+replicator_push_once(struct replicator *r, size_t *fetched, size_t *pushed)
+{
+	uint64_t	backlog[2];
+	size_t		cf = 0, cp = 0, af = 0, ap = 0;
+	int		rc;
+
+	*fetched = *pushed = 0;
+	if ((rc = store_backlog(r->st, &backlog[0], &backlog[1])) != 0) {
+		rep_fail(r, "store", "store: cannot count unsent items: %s",
+		    err_str(rc));
+		return rc;
+	}
+	if (backlog[0] == 0 && backlog[1] == 0)
+		return 0;
+	/* Crossings first; the audit events that record them after. */
+	if (backlog[0] > 0) {
+		rc = rep_push_crossings(r, backlog, &cf, &cp);
+		*fetched = cf;
+		*pushed = cp;
+		if (rc != 0)
+			return rc;
+		backlog[0] -= cp < backlog[0] ? cp : backlog[0];
+	}
+	if (backlog[1] > 0) {
+		rc = rep_push_audit(r, backlog, &af, &ap);
+		*fetched = af > cf ? af : cf;
+		*pushed = cp + ap;
+		if (rc != 0)
+			return rc;
+	}
+	if (r->failing)
+		log_info("replicator: centre reachable again");
+	r->failing = 0;
+	return 0;
 }
 
 /* Waits ms, or until stopped, or (if by_kick) until kicked. */

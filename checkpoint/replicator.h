@@ -1,6 +1,7 @@
-/* replicator.h - pushes a post's unsent crossings to the centre over mutual
- * TLS (libcurl) from its own thread and its own store connection, marks what
- * the centre acknowledges durable, and backs off with jitter when it cannot.
+/* replicator.h - pushes a post's unsent crossings, then its unsent audit
+ * events, to the centre over mutual TLS (libcurl) from its own thread and
+ * its own store connection, marks what the centre acknowledges durable, and
+ * backs off with jitter when it cannot.
  * The lanes never wait for it: they only kick it. */
 #ifndef SHEKARA_REPLICATOR_H
 #define SHEKARA_REPLICATOR_H
@@ -33,8 +34,12 @@ void	replicator_stop(struct replicator *r);
 
 /*
  * One push, in the caller's thread: fetches up to batch_max unsent
- * crossings, posts them and marks the acknowledged ones sent. *pushed gets
- * how many were marked, *fetched how many were sent. 0 on success (also when
+ * crossings, posts them and marks the acknowledged ones sent; then, if
+ * that worked, the same for up to batch_max unsent audit events (POST
+ * /v1/posts/{code}/audit). Both requests carry the post's backlog in the
+ * Shekara-Unsent and Shekara-Audit-Unsent headers. *pushed gets how many
+ * were marked (crossings and events), *fetched the larger of the two
+ * batches sent (batch_max: there may be more). 0 on success (also when
  * nothing was unsent), or a negative code after noting the error in the
  * store. Used by the thread and by tests.
  */

@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
+#include "auditchain.h"
+#include "auditmsg.h"
 #include "check.h"
 #include "date.h"
 #include "err.h"
@@ -39,6 +42,12 @@ enum store_stmt {
 	ST_LINK_BY_CHECK,
 	ST_LINK_BY_SEQ,
 	ST_LINK_INSERT,
+	ST_AUDIT_LAST,
+	ST_AUDIT_INSERT,
+	ST_AUDIT_FETCH,
+	ST_AUDIT_MARK,
+	ST_AUDIT_UNSENT,
+	ST_AUDIT_ALL,
 	ST_COUNT
 };
 
@@ -72,6 +81,19 @@ static const char *const store_sql[ST_COUNT] = {
 	    "FROM crossing_checks WHERE seq = ?1",
 	[ST_LINK_INSERT] = "INSERT INTO crossing_checks(seq, check_id, "
 	    "verdict, outcome, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_AUDIT_LAST] = "SELECT seq, hash FROM audit "
+	    "ORDER BY seq DESC LIMIT 1",
+	[ST_AUDIT_INSERT] = "INSERT INTO audit(seq, at_ms, actor, action, "
+	    "subject, detail, prev, hash) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_AUDIT_FETCH] = "SELECT seq, at_ms, actor, action, subject, "
+	    "detail, prev, hash FROM audit WHERE sent_at IS NULL "
+	    "ORDER BY seq LIMIT ?1",
+	[ST_AUDIT_MARK] = "UPDATE audit SET sent_at = ?2 "
+	    "WHERE seq = ?1 AND sent_at IS NULL",
+	[ST_AUDIT_UNSENT] = "SELECT count(*) FROM audit WHERE sent_at IS NULL",
+	[ST_AUDIT_ALL] = "SELECT seq, at_ms, actor, action, subject, detail, "
+	    "prev, hash FROM audit ORDER BY seq",
 };
 
 static const char store_schema[] =
@@ -107,12 +129,28 @@ static const char store_schema[] =
 	"  check_id INTEGER UNIQUE REFERENCES checks(id),"	/* NULL: none */
 	"  verdict TEXT,"			/* the check's; NULL: none */
 	"  outcome TEXT NOT NULL,"
-	"  reason TEXT);";			/* NULL: none given */
+	"  reason TEXT);"			/* NULL: none given */
+	/* The post's audit chain "post:{code}": one event per check and
+	 * per crossing record, written in the same transaction (see
+	 * docs/audit.md); pushed to the centre like the journal. */
+	"CREATE TABLE IF NOT EXISTS audit ("
+	"  seq INTEGER PRIMARY KEY,"		/* gapless from 1 */
+	"  at_ms INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"		/* canonical JSON */
+	"  prev TEXT NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  sent_at INTEGER);"
+	"CREATE INDEX IF NOT EXISTS audit_unsent ON audit(seq)"
+	"  WHERE sent_at IS NULL;";
 
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
 	char		 post[PROTO_POST_MAX + 1];
+	char		 chain[64];	/* "post:{code}" */
 	char		 path[256];	/* for log lines; may be cut */
 };
 
@@ -297,6 +335,15 @@ store_check_meta(struct store *s)
 		    s->path, v, STORE_SCHEMA_VERSION);
 		return ERR_VERSION;
 	}
+	if (v < STORE_SCHEMA_VERSION) {
+		/* The schema was brought up to date (CREATE ... IF NOT
+		 * EXISTS) in this transaction: say so, so that an older
+		 * binary, which would check without auditing, refuses it. */
+		log_info("store %s: schema version %ld upgraded to %d", s->path,
+		    v, STORE_SCHEMA_VERSION);
+		return store_meta_put_int(s, "schema_version",
+		    STORE_SCHEMA_VERSION);
+	}
 	return 0;
 }
 
@@ -340,6 +387,7 @@ store_open(struct store **out, const char *path, const char *post_code)
 	/* The post code was checked to fit; a long path is only cut in
 	 * log lines. */
 	(void)snprintf(s->post, sizeof(s->post), "%s", post_code);
+	(void)snprintf(s->chain, sizeof(s->chain), "post:%s", post_code);
 	(void)snprintf(s->path, sizeof(s->path), "%s", path);
 
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
@@ -475,6 +523,197 @@ store_err(struct proto_error *err, int rc, const char *field,
 	if (vsnprintf(err->message, sizeof(err->message), fmt, ap) < 0)
 		err->message[0] = '\0';
 	va_end(ap);
+	return rc;
+}
+
+/*
+ * The audit chain. An event is appended inside the caller's transaction,
+ * the one that stores the check or the crossing it tells of: both are
+ * durable together or not at all, and the chain has no gap or fork.
+ */
+
+/* The canonical text of detail (audit_canon_detail()), malloc'd. */
+static int
+store_audit_canon(struct store *s, json_t *detail, char **out,
+    size_t *outlen)
+{
+	char	*raw;
+	size_t	 need;
+	int	 rc;
+
+	if (detail == NULL)
+		return ERR_NOMEM;	/* json_pack() fails only so here */
+	if ((need = json_dumpb(detail, NULL, 0, JSON_COMPACT)) == 0)
+		return ERR_NOMEM;
+	if ((raw = malloc(need)) == NULL)
+		return ERR_NOMEM;
+	if (json_dumpb(detail, raw, need, JSON_COMPACT) != need) {
+		free(raw);
+		return ERR_NOMEM;
+	}
+	rc = audit_canon_detail(raw, need, out, outlen);
+	free(raw);
+	if (rc == 0 && *outlen > AUDITMSG_DETAIL_MAX) {
+		free(*out);
+		rc = ERR_TOOBIG;
+	}
+	if (rc != 0 && rc != ERR_NOMEM) {
+		log_warnx("store %s: audit detail cannot be made canonical: "
+		    "%s", s->path, err_str(rc));
+		rc = ERR_DB;
+	}
+	return rc;
+}
+
+/*
+ * Appends one event to the chain inside the caller's transaction: the next
+ * seq (last + 1, from 1), prev the last event's hash (AUDIT_GENESIS for the
+ * first). Does not take detail's reference.
+ */
+static int
+store_audit_append(struct store *s, int64_t at_ms, const char *actor,
+    const char *action, const char *subject, json_t *detail)
+{
+	sqlite3_stmt		*st = s->st[ST_AUDIT_LAST];
+	struct audit_event	 e;
+	const unsigned char	*h;
+	char			*canon = NULL;
+	size_t			 clen = 0;
+	int64_t			 last = 0;
+	int			 rc;
+
+	if ((rc = store_audit_canon(s, detail, &canon, &clen)) != 0)
+		return rc;
+	memset(&e, 0, sizeof(e));
+	memcpy(e.chain, s->chain, sizeof(e.chain));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 0);
+		h = sqlite3_column_text(st, 1);
+		if (h == NULL || sqlite3_column_bytes(st, 1) != AUDIT_HASH_HEX ||
+		    last < 1 || last == INT64_MAX) {
+			log_warnx("store %s: audit event %lld is damaged",
+			    s->path, (long long)last);
+			rc = ERR_DB;
+		} else {
+			memcpy(e.prev, h, AUDIT_HASH_HEX);
+			e.prev[AUDIT_HASH_HEX] = '\0';
+			rc = 0;
+		}
+	} else if (rc == SQLITE_DONE) {
+		memcpy(e.prev, AUDIT_GENESIS, sizeof(e.prev));
+		rc = 0;
+	} else {
+		store_dberr(s, "last audit event");
+		rc = ERR_DB;
+	}
+	sqlite3_reset(st);
+	if (rc != 0)
+		goto done;
+	e.seq = (uint64_t)last + 1;
+	e.at_ms = at_ms;
+	e.actor = actor;
+	e.action = action;
+	e.subject = subject;
+	e.detail = canon;
+	e.detail_len = clen;
+	if (audit_event_hash(&e, e.hash) != 0) {
+		log_warnx("store %s: audit event %llu (%s) cannot be hashed: "
+		    "a field is out of bounds", s->path,
+		    (unsigned long long)e.seq, action);
+		rc = ERR_DB;
+		goto done;
+	}
+	st = s->st[ST_AUDIT_INSERT];
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)e.seq) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, e.at_ms) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 5, subject, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 6, canon, (int)clen, SQLITE_STATIC)
+	    != SQLITE_OK ||
+	    sqlite3_bind_text(st, 7, e.prev, AUDIT_HASH_HEX, SQLITE_STATIC)
+	    != SQLITE_OK ||
+	    sqlite3_bind_text(st, 8, e.hash, AUDIT_HASH_HEX, SQLITE_STATIC)
+	    != SQLITE_OK) {
+		store_dberr(s, "bind audit event");
+		sqlite3_clear_bindings(st);
+		rc = ERR_DB;
+		goto done;
+	}
+	rc = store_exec(s, ST_AUDIT_INSERT);
+done:
+	free(canon);
+	return rc;
+}
+
+/* "check": {"alerts":[ids],"check_id","direction","feed_version","lane",
+ * "policy_version"|null,"reasons":[codes],"verdict"}. */
+static int
+store_audit_check(struct store *s, const struct check_verdict *v)
+{
+	json_t	*d, *reasons, *alerts;
+	char	 subject[AUDIT_SUBJECT_MAX + 1] = "";
+	size_t	 i;
+	int	 rc;
+
+	reasons = json_array();
+	alerts = json_array();
+	for (i = 0; i < v->nreasons && reasons != NULL && alerts != NULL;
+	    i++) {
+		if (json_array_append_new(reasons,
+		    json_string(v->reasons[i].code)) != 0 ||
+		    (v->reasons[i].alert[0] != '\0' &&
+		    json_array_append_new(alerts,
+		    json_string(v->reasons[i].alert)) != 0)) {
+			json_decref(reasons);
+			json_decref(alerts);
+			return ERR_NOMEM;
+		}
+	}
+	/* "o" takes the references, also when json_pack() fails (as it
+	 * does for a NULL one: then store_audit_append() says ERR_NOMEM). */
+	d = json_pack("{s:I,s:I,s:s,s:s,s:o,s:o,s:I,s:o}",
+	    "check_id", (json_int_t)v->check_id,
+	    "lane", (json_int_t)v->lane,
+	    "direction", proto_direction_str(v->direction),
+	    "verdict", check_verdict_str(v->verdict),
+	    "reasons", reasons, "alerts", alerts,
+	    "feed_version", (json_int_t)v->feed_version,
+	    "policy_version", v->policy_version[0] != '\0' ?
+	    json_string(v->policy_version) : json_null());
+	if (v->has_document)
+		(void)snprintf(subject, sizeof(subject), "%s:%s",
+		    v->doc.issuing_state, v->doc.number);
+	rc = store_audit_append(s, v->decided_at, v->officer, "check", subject,
+	    d);
+	json_decref(d);
+	return rc;
+}
+
+/* "record": {"check_id"|null,"direction","lane","outcome",
+ * "reason"|null,"seq"}. */
+static int
+store_audit_record(struct store *s, const struct proto_crossing *rec)
+{
+	json_t	*d;
+	char	 subject[AUDIT_SUBJECT_MAX + 1];
+	int	 rc;
+
+	d = json_pack("{s:I,s:o,s:s,s:o,s:s,s:I}",
+	    "seq", (json_int_t)rec->seq,
+	    "check_id", rec->check_id != 0 ?
+	    json_integer((json_int_t)rec->check_id) : json_null(),
+	    "outcome", proto_outcome_str(rec->outcome),
+	    "reason", rec->reason[0] != '\0' ? json_string(rec->reason) :
+	    json_null(),
+	    "direction", proto_direction_str(rec->direction),
+	    "lane", (json_int_t)rec->lane);
+	(void)snprintf(subject, sizeof(subject), "%s:%s",
+	    rec->doc.issuing_state, rec->doc.number);
+	rc = store_audit_append(s, rec->recorded_at, rec->officer, "record",
+	    subject, d);
+	json_decref(d);
 	return rc;
 }
 
@@ -756,6 +995,8 @@ store_record(struct store *s, struct proto_crossing *c, int *replayed,
 	if ((rec.check_id != 0 || rec.reason[0] != '\0') &&
 	    (rc = store_insert_link(s, &rec, verdict)) != 0)
 		goto fail;
+	if ((rc = store_audit_record(s, &rec)) != 0)
+		goto fail;
 	if ((rc = store_exec(s, ST_COMMIT)) != 0)
 		goto fail;
 	c->seq = rec.seq;
@@ -835,6 +1076,8 @@ store_append_check(struct store *s, struct check_verdict *v)
 		goto fail;
 	}
 	if ((rc = store_exec(s, ST_INSERT_CHECK)) != 0)
+		goto fail;
+	if ((rc = store_audit_check(s, v)) != 0)
 		goto fail;
 	if ((rc = store_exec(s, ST_COMMIT)) != 0)
 		goto fail;
@@ -1049,4 +1292,209 @@ store_note_error(struct store *s, const char *msg, int64_t at)
 		return rc;
 	}
 	return 0;
+}
+
+int
+store_fetch_audit(struct store *s, size_t max, struct auditmsg_batch *out)
+{
+	sqlite3_stmt		*st = s->st[ST_AUDIT_FETCH];
+	struct auditmsg_event	*e;
+	const unsigned char	*t;
+	size_t			 n = 0, len, i;
+	int			 rc;
+
+	out->n = 0;
+	memcpy(out->post, s->post, sizeof(out->post));
+	if (max == 0)
+		return 0;
+	if (max > PROTO_BATCH_MAX)
+		max = PROTO_BATCH_MAX;
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)max) != SQLITE_OK) {
+		store_dberr(s, "bind limit");
+		sqlite3_clear_bindings(st);
+		return ERR_DB;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
+		e = &out->events[n];
+		memset(e, 0, sizeof(*e));
+		e->seq = (uint64_t)sqlite3_column_int64(st, 0);
+		e->at_ms = sqlite3_column_int64(st, 1);
+		/* Columns 2..4 and 6..7 are bounded by their buffers: a
+		 * longer value is cut and then fails the checks below. */
+		t = sqlite3_column_text(st, 2);
+		(void)snprintf(e->actor, sizeof(e->actor), "%s",
+		    t != NULL ? (const char *)t : "");
+		t = sqlite3_column_text(st, 3);
+		(void)snprintf(e->action, sizeof(e->action), "%s",
+		    t != NULL ? (const char *)t : "");
+		t = sqlite3_column_text(st, 4);
+		(void)snprintf(e->subject, sizeof(e->subject), "%s",
+		    t != NULL ? (const char *)t : "");
+		t = sqlite3_column_text(st, 6);
+		(void)snprintf(e->prev, sizeof(e->prev), "%s",
+		    t != NULL ? (const char *)t : "");
+		t = sqlite3_column_text(st, 7);
+		(void)snprintf(e->hash, sizeof(e->hash), "%s",
+		    t != NULL ? (const char *)t : "");
+		t = sqlite3_column_text(st, 5);
+		len = (size_t)sqlite3_column_bytes(st, 5);
+		if (t == NULL || (e->detail = malloc(len + 1)) == NULL) {
+			rc = ERR_NOMEM;
+			goto fail;
+		}
+		memcpy(e->detail, t, len);
+		e->detail[len] = '\0';
+		e->detail_len = len;
+		n++;
+		if (auditmsg_check_event(e, "", NULL) != 0) {
+			log_warnx("store %s: audit event %llu is damaged",
+			    s->path, (unsigned long long)e->seq);
+			rc = ERR_DB;
+			goto fail;
+		}
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_dberr(s, "fetch audit events");
+		rc = ERR_DB;
+		goto fail;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	out->n = n;
+	return 0;
+
+fail:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	for (i = 0; i < n; i++) {
+		free(out->events[i].detail);
+		out->events[i].detail = NULL;
+	}
+	return rc;
+}
+
+int
+store_mark_audit_sent(struct store *s, const uint64_t *seqs, size_t n,
+    int64_t at, size_t *marked)
+{
+	sqlite3_stmt	*st = s->st[ST_AUDIT_MARK];
+	size_t		 i, changed = 0;
+	int		 rc;
+
+	if (n == 0) {
+		if (marked != NULL)
+			*marked = 0;
+		return 0;
+	}
+	if ((rc = store_exec(s, ST_BEGIN_IMM)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (seqs[i] > INT64_MAX)
+			continue;	/* cannot be a row */
+		if (sqlite3_bind_int64(st, 1, (sqlite3_int64)seqs[i])
+		    != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 2, at) != SQLITE_OK) {
+			store_dberr(s, "bind audit mark");
+			sqlite3_clear_bindings(st);
+			rc = ERR_DB;
+			goto fail;
+		}
+		if ((rc = store_exec(s, ST_AUDIT_MARK)) != 0)
+			goto fail;
+		changed += (size_t)sqlite3_changes(s->db);
+	}
+	if ((rc = store_exec(s, ST_COMMIT)) != 0)
+		goto fail;
+	if (marked != NULL)
+		*marked = changed;
+	return 0;
+
+fail:
+	store_rollback(s);
+	return rc;
+}
+
+int
+store_backlog(struct store *s, uint64_t *unsent, uint64_t *audit_unsent)
+{
+	int64_t	c, a;
+	int	rc;
+
+	if ((rc = store_exec(s, ST_BEGIN)) != 0)
+		return rc;
+	if ((rc = store_int(s, ST_UNSENT, &c)) != 0 ||
+	    (rc = store_int(s, ST_AUDIT_UNSENT, &a)) != 0 ||
+	    (rc = store_exec(s, ST_COMMIT)) != 0) {
+		store_rollback(s);
+		return rc;
+	}
+	*unsent = (uint64_t)c;
+	*audit_unsent = (uint64_t)a;
+	return 0;
+}
+
+int
+store_audit_verify(struct store *s, struct store_audit_report *out)
+{
+	sqlite3_stmt		*st = s->st[ST_AUDIT_ALL];
+	struct store_audit_report rep;
+	struct audit_event	 e;
+	const unsigned char	*t;
+	char			 want[AUDIT_HASH_HEX + 1];
+	const char		*why;
+	int64_t			 seq;
+	int			 rc;
+
+	memset(&rep, 0, sizeof(rep));
+	memcpy(want, AUDIT_GENESIS, sizeof(want));
+	if ((rc = store_exec(s, ST_BEGIN)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof(e));
+		memcpy(e.chain, s->chain, sizeof(e.chain));
+		seq = sqlite3_column_int64(st, 0);
+		e.seq = (uint64_t)seq;
+		e.at_ms = sqlite3_column_int64(st, 1);
+		e.actor = (const char *)sqlite3_column_text(st, 2);
+		e.action = (const char *)sqlite3_column_text(st, 3);
+		e.subject = (const char *)sqlite3_column_text(st, 4);
+		e.detail = (const char *)sqlite3_column_text(st, 5);
+		e.detail_len = (size_t)sqlite3_column_bytes(st, 5);
+		why = NULL;
+		if (seq != (int64_t)rep.last_seq + 1)
+			why = rep.last_seq == 0 ? "the chain does not start "
+			    "at 1" : "an event is missing before this one";
+		else if ((t = sqlite3_column_text(st, 6)) == NULL ||
+		    sqlite3_column_bytes(st, 6) != AUDIT_HASH_HEX ||
+		    (memcpy(e.prev, t, AUDIT_HASH_HEX), strcmp(e.prev, want))
+		    != 0)
+			why = "its prev is not the hash of the event before";
+		else if ((t = sqlite3_column_text(st, 7)) == NULL ||
+		    sqlite3_column_bytes(st, 7) != AUDIT_HASH_HEX ||
+		    (memcpy(e.hash, t, AUDIT_HASH_HEX),
+		    audit_event_check(&e, want)) != 0)
+			why = "its hash is not the hash of its content";
+		if (why != NULL) {
+			rep.bad_seq = e.seq;
+			(void)snprintf(rep.why, sizeof(rep.why), "%s", why);
+			break;
+		}
+		memcpy(want, e.hash, sizeof(want));
+		rep.last_seq = e.seq;
+		rep.n++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_dberr(s, "read audit events");
+		sqlite3_reset(st);
+		store_rollback(s);
+		return ERR_DB;
+	}
+	sqlite3_reset(st);
+	if ((rc = store_exec(s, ST_COMMIT)) != 0) {
+		store_rollback(s);
+		return rc;
+	}
+	memcpy(rep.head, want, sizeof(rep.head));
+	*out = rep;
+	return rep.bad_seq != 0 ? ERR_INVAL : 0;
 }

@@ -1,18 +1,20 @@
 /* store.h - a post's durable journal of crossings (SQLite, WAL,
  * synchronous=FULL). Each crossing gets the next gapless sequence number and
  * is stored as the exact JSON later pushed to the centre, beside the lane's
- * request id (idempotency key) when it sent one. One struct store is one
- * connection, used by one thread at a time; open one per thread. */
+ * request id (idempotency key) when it sent one, and the post's audit chain
+ * of every check and record. One struct store is one connection, used by
+ * one thread at a time; open one per thread. */
 #ifndef SHEKARA_STORE_H
 #define SHEKARA_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auditmsg.h"
 #include "check.h"
 #include "proto.h"
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2	/* 2: the audit chain */
 #define STORE_PAYLOAD_MAX	4096	/* bytes of one stored crossing */
 #define STORE_ERROR_MAX		255	/* bytes of a noted error */
 
@@ -55,8 +57,8 @@ void	store_close(struct store *s);
  * Records a crossing: in one BEGIN IMMEDIATE transaction takes the next
  * sequence number (last + 1, from 1; a failed transaction uses none), stamps
  * recorded_at with the current time, stores proto_encode_crossing() of it
- * (the stored form: without request_id) with c->request_id beside it, and
- * commits. Returns 0 only once the commit is durable, and then sets c->seq
+ * (the stored form: without request_id) with c->request_id beside it and
+ * its "record" audit event, and commits. Returns 0 only once the commit is durable, and then sets c->seq
  * and c->recorded_at and *replayed (may be NULL) to 0.
  *
  * When c->request_id is not "" and a crossing was already recorded under
@@ -92,8 +94,9 @@ int	store_find_link(struct store *s, uint64_t seq, struct store_link *out);
  * Keeps a lane check and its verdict for the audit trail: in one
  * transaction gives it the next check id (last + 1, from 1), sets
  * v->check_id, and stores check_encode_verdict() of it with its time,
- * verdict, feed and policy versions in the checks table. Returns 0 once
- * durable; on failure v->check_id is 0. ERR_INVAL, ERR_DB.
+ * verdict, feed and policy versions in the checks table, with its "check"
+ * audit event. Returns 0 once durable; on failure v->check_id is 0.
+ * ERR_INVAL, ERR_DB.
  */
 int	store_append_check(struct store *s, struct check_verdict *v);
 
@@ -109,6 +112,48 @@ void	store_list_reset(struct store_list *l);
  */
 int	store_mark_sent(struct store *s, const uint64_t *seqs, size_t n,
 	    int64_t at, size_t *marked);
+
+/*
+ * The post's audit chain "post:{code}" (common/auditchain.h): every check
+ * (store_append_check(): action "check") and every crossing recorded
+ * (store_record(): action "record") appends one event in the same
+ * transaction, so neither is ever durable without the other and the chain
+ * has no gap. docs/audit.md lists the details. A store made before the
+ * chain existed gains the table on open; its earlier checks and crossings
+ * are not in the chain.
+ */
+
+/* The outcome of store_audit_verify(). */
+struct store_audit_report {
+	uint64_t	n;		/* events that check, from seq 1 */
+	uint64_t	last_seq;	/* the last of them (0: none) */
+	char		head[AUDIT_HASH_HEX + 1];	/* its hash */
+	uint64_t	bad_seq;	/* the first that does not; 0: none */
+	char		why[96];
+};
+
+/*
+ * Up to max unsent audit events in seq order into out->events (room for
+ * max; max is capped at PROTO_BATCH_MAX), out->post set; details are
+ * malloc'd (auditmsg_batch_reset()). out->n is 0 on failure and nothing
+ * stays allocated. ERR_DB (also for a stored event that fails
+ * auditmsg_check_event(): the store is damaged), ERR_NOMEM.
+ */
+int	store_fetch_audit(struct store *s, size_t max,
+	    struct auditmsg_batch *out);
+/* As store_mark_sent(), for audit events. */
+int	store_mark_audit_sent(struct store *s, const uint64_t *seqs, size_t n,
+	    int64_t at, size_t *marked);
+/* Unsent crossings and unsent audit events, in one snapshot. */
+int	store_backlog(struct store *s, uint64_t *unsent,
+	    uint64_t *audit_unsent);
+/*
+ * Walks the whole chain: seqs from 1 without a gap, each prev the hash of
+ * the event before (AUDIT_GENESIS for the first), each hash that of its
+ * content. 0 if intact, ERR_INVAL with out->bad_seq and out->why at the
+ * first break (out is filled either way), ERR_DB.
+ */
+int	store_audit_verify(struct store *s, struct store_audit_report *out);
 
 /* Post code, last sequence number, unsent count, last push and error. */
 int	store_status(struct store *s, struct proto_status *out);

@@ -3,7 +3,10 @@
  * post binding, the unsent queue, the exact stored bytes and the lane's
  * request ids (a replay answers the first record, a reused key refuses),
  * and crossings recorded for a check (it must exist and match; admitting
- * against a deny needs a reason; the link is kept, never sent). */
+ * against a deny needs a reason; the link is kept, never sent), and the
+ * post's audit chain (an event per check and record in the same
+ * transaction, a chain that verifies and catches tampering, old stores
+ * gaining the table). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +22,8 @@
 
 #include <sqlite3.h>
 
+#include "auditchain.h"
+#include "auditmsg.h"
 #include "check.h"
 #include "date.h"
 #include "err.h"
@@ -1026,6 +1031,357 @@ test_store_replay_with_check_id(void **state)
 	store_close(s);
 }
 
+/*
+ * The post's audit chain: one event per check and per record, in the
+ * same transaction.
+ */
+
+static size_t
+sql_count(const char *path, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	size_t		 n;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+sql_exec(const char *path, const char *sql)
+{
+	sqlite3	*db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+static void
+test_store_audit_events_for_check_and_record(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct check_verdict	*v;
+	struct check_reason	*r;
+	struct proto_crossing	 c;
+	struct auditmsg_event	 ev[4];
+	struct auditmsg_batch	 b;
+	struct store_audit_report rep;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_non_null(v = calloc(1, sizeof(*v)));
+	(void)snprintf(v->post, sizeof(v->post), "ALA01");
+	(void)snprintf(v->day, sizeof(v->day), "2026-11-27");
+	v->decided_at = INT64_C(1795741323123);
+	v->direction = PROTO_ENTRY;
+	v->lane = 4;
+	(void)snprintf(v->officer, sizeof(v->officer), "KZ0042");
+	v->has_document = 1;
+	mkcrossing(&c, 4, "ABENOV");
+	v->doc = c.doc;
+	v->feed_version = 42;
+	(void)snprintf(v->policy_version, sizeof(v->policy_version),
+	    "KZ-2024.1");
+	assert_non_null(r = check_add_reason(v, "watchlist_entry_ban",
+	    CHECK_DENY, "banned"));
+	(void)snprintf(r->alert, sizeof(r->alert), "pa-petrov");
+	assert_non_null(check_add_reason(v, "visa_required", CHECK_REFER,
+	    "visa"));
+	assert_int_equal(store_append_check(s, v), 0);
+
+	/* Recorded against the deny, with a reason. */
+	c.check_id = v->check_id;
+	c.outcome = PROTO_REFUSE;
+	(void)snprintf(c.reason, sizeof(c.reason), "as advised");
+	assert_int_equal(store_record(s, &c, NULL, NULL), 0);
+	/* A crossing typed without a check. */
+	mkcrossing(&c, 5, "ABENOV");
+	assert_int_equal(store_record(s, &c, NULL, NULL), 0);
+
+	memset(&b, 0, sizeof(b));
+	b.events = ev;
+	assert_int_equal(store_fetch_audit(s, 4, &b), 0);
+	assert_string_equal(b.post, "ALA01");
+	assert_int_equal(b.n, 3);
+	assert_int_equal(ev[0].seq, 1);
+	assert_string_equal(ev[0].action, "check");
+	assert_string_equal(ev[0].actor, "KZ0042");
+	assert_string_equal(ev[0].subject, "KAZ:N1234567");
+	assert_int_equal(ev[0].at_ms, v->decided_at);
+	assert_string_equal(ev[0].prev, AUDIT_GENESIS);
+	assert_string_equal(ev[0].detail, "{\"alerts\":[\"pa-petrov\"],"
+	    "\"check_id\":1,\"direction\":\"entry\",\"feed_version\":42,"
+	    "\"lane\":4,\"policy_version\":\"KZ-2024.1\",\"reasons\":"
+	    "[\"watchlist_entry_ban\",\"visa_required\"],\"verdict\":\"deny\"}");
+	assert_int_equal(ev[1].seq, 2);
+	assert_string_equal(ev[1].action, "record");
+	assert_string_equal(ev[1].prev, ev[0].hash);
+	assert_string_equal(ev[1].detail, "{\"check_id\":1,\"direction\":"
+	    "\"entry\",\"lane\":4,\"outcome\":\"refuse\",\"reason\":"
+	    "\"as advised\",\"seq\":1}");
+	assert_string_equal(ev[2].detail, "{\"check_id\":null,\"direction\":"
+	    "\"entry\",\"lane\":5,\"outcome\":\"admit\",\"reason\":null,"
+	    "\"seq\":2}");
+	assert_string_equal(ev[2].prev, ev[1].hash);
+	auditmsg_batch_reset(&b);
+
+	/* A check whose MRZ did not read has no subject and no policy. */
+	v->has_document = 0;
+	v->policy_version[0] = '\0';
+	v->nreasons = 0;
+	assert_int_equal(store_append_check(s, v), 0);
+	b.events = ev;
+	assert_int_equal(store_fetch_audit(s, 4, &b), 0);
+	assert_int_equal(b.n, 4);
+	assert_string_equal(ev[3].subject, "");
+	assert_non_null(strstr(ev[3].detail, "\"policy_version\":null"));
+	assert_non_null(strstr(ev[3].detail, "\"reasons\":[]"));
+	auditmsg_batch_reset(&b);
+
+	assert_int_equal(store_audit_verify(s, &rep), 0);
+	assert_int_equal(rep.n, 4);
+	assert_int_equal(rep.last_seq, 4);
+	free(v);
+	store_close(s);
+}
+
+/* A fresh store: an empty chain is intact and ends at the genesis hash. */
+static void
+test_store_audit_fresh_store_is_empty(void **state)
+{
+	struct fx			*fx = *state;
+	struct store			*s;
+	struct store_audit_report	 rep;
+	uint64_t			 u = 9, a = 9;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(store_audit_verify(s, &rep), 0);
+	assert_int_equal(rep.n, 0);
+	assert_string_equal(rep.head, AUDIT_GENESIS);
+	assert_int_equal(store_backlog(s, &u, &a), 0);
+	assert_int_equal(u, 0);
+	assert_int_equal(a, 0);
+	store_close(s);
+	assert_int_equal(sql_count(fx->path, "SELECT value FROM meta "
+	    "WHERE key = 'schema_version'"), STORE_SCHEMA_VERSION);
+}
+
+/*
+ * The event is written in the transaction of the check or crossing: when
+ * it cannot be (a trigger refuses it here), neither is kept, and no check
+ * id or sequence number is used up.
+ */
+static void
+test_store_audit_same_transaction(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct check_verdict	*v;
+	struct proto_crossing	 c;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(add_check(s, PROTO_ENTRY, CHECK_CLEAR, 1), 1);
+	assert_int_equal(append_one(s, 3), 1);
+	sql_exec(fx->path, "CREATE TRIGGER audit_refuse BEFORE INSERT ON "
+	    "audit BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+
+	assert_non_null(v = calloc(1, sizeof(*v)));
+	(void)snprintf(v->post, sizeof(v->post), "ALA01");
+	(void)snprintf(v->day, sizeof(v->day), "2026-11-27");
+	v->decided_at = date_now_ms();
+	v->direction = PROTO_ENTRY;
+	v->lane = 3;
+	(void)snprintf(v->officer, sizeof(v->officer), "KZ0042");
+	v->verdict = CHECK_CLEAR;
+	assert_int_equal(store_append_check(s, v), ERR_DB);
+	assert_int_equal(v->check_id, 0);
+	mkcrossing(&c, 3, "ABENOV");
+	c.check_id = 1;
+	assert_int_equal(store_record(s, &c, NULL, NULL), ERR_DB);
+	mkcrossing(&c, 3, "ABENOV");
+	assert_int_equal(store_append(s, &c, NULL), ERR_DB);
+	assert_int_equal(sql_count(fx->path, "SELECT count(*) FROM checks"),
+	    1);
+	assert_int_equal(sql_count(fx->path, "SELECT count(*) FROM journal"),
+	    1);
+	assert_int_equal(sql_count(fx->path, "SELECT count(*) FROM "
+	    "crossing_checks"), 0);
+	assert_int_equal(sql_count(fx->path, "SELECT count(*) FROM audit"),
+	    2);
+
+	sql_exec(fx->path, "DROP TRIGGER audit_refuse");
+	assert_int_equal(store_append_check(s, v), 0);
+	assert_int_equal(v->check_id, 2);
+	assert_int_equal(append_one(s, 3), 2);
+	assert_int_equal(sql_count(fx->path, "SELECT count(*) FROM audit"),
+	    4);
+	free(v);
+	store_close(s);
+}
+
+/*
+ * Many checks and records from two connections (the lane's and another):
+ * one gapless chain that verifies; then each kind of tampering is found
+ * at the right event.
+ */
+static void
+test_store_audit_chain_valid_after_many(void **state)
+{
+	struct fx			*fx = *state;
+	struct store			*s1, *s2;
+	struct store_audit_report	 rep;
+	struct proto_crossing		 c;
+	uint64_t			 id;
+	int				 i;
+
+	assert_int_equal(store_open(&s1, fx->path, "ALA01"), 0);
+	assert_int_equal(store_open(&s2, fx->path, "ALA01"), 0);
+	for (i = 0; i < 150; i++) {
+		id = add_check(i % 2 ? s1 : s2, PROTO_ENTRY, i % 3 == 0 ?
+		    CHECK_DENY : CHECK_CLEAR, 1);
+		mkcrossing(&c, 3, "ABENOV");
+		c.check_id = id;
+		c.outcome = i % 3 == 0 ? PROTO_REFUSE : PROTO_ADMIT;
+		assert_int_equal(store_record(i % 2 ? s2 : s1, &c, NULL,
+		    NULL), 0);
+	}
+	assert_int_equal(store_audit_verify(s1, &rep), 0);
+	assert_int_equal(rep.n, 300);
+	assert_int_equal(rep.last_seq, 300);
+	assert_int_equal(rep.bad_seq, 0);
+	assert_int_equal(sql_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action = 'check'"), 150);
+
+	/* A detail changed. */
+	sql_exec(fx->path, "UPDATE audit SET detail = replace(detail, "
+	    "'\"lane\":3', '\"lane\":4') WHERE seq = 77");
+	assert_int_equal(store_audit_verify(s1, &rep), ERR_INVAL);
+	assert_int_equal(rep.bad_seq, 77);
+	assert_int_equal(rep.n, 76);
+	sql_exec(fx->path, "UPDATE audit SET detail = replace(detail, "
+	    "'\"lane\":4', '\"lane\":3') WHERE seq = 77");
+	assert_int_equal(store_audit_verify(s1, &rep), 0);
+
+	/* The time of one event moved by a millisecond. */
+	sql_exec(fx->path, "UPDATE audit SET at_ms = at_ms + 1 "
+	    "WHERE seq = 120");
+	assert_int_equal(store_audit_verify(s1, &rep), ERR_INVAL);
+	assert_int_equal(rep.bad_seq, 120);
+	sql_exec(fx->path, "UPDATE audit SET at_ms = at_ms - 1 "
+	    "WHERE seq = 120");
+
+	/* Two events swapped (their seqs exchanged). */
+	sql_exec(fx->path, "UPDATE audit SET seq = -1 WHERE seq = 200;"
+	    "UPDATE audit SET seq = 200 WHERE seq = 201;"
+	    "UPDATE audit SET seq = 201 WHERE seq = -1");
+	assert_int_equal(store_audit_verify(s1, &rep), ERR_INVAL);
+	assert_int_equal(rep.bad_seq, 200);
+	sql_exec(fx->path, "UPDATE audit SET seq = -1 WHERE seq = 200;"
+	    "UPDATE audit SET seq = 200 WHERE seq = 201;"
+	    "UPDATE audit SET seq = 201 WHERE seq = -1");
+	assert_int_equal(store_audit_verify(s1, &rep), 0);
+
+	/* One removed. */
+	sql_exec(fx->path, "DELETE FROM audit WHERE seq = 250");
+	assert_int_equal(store_audit_verify(s1, &rep), ERR_INVAL);
+	assert_int_equal(rep.bad_seq, 251);
+	assert_int_equal(rep.last_seq, 249);
+	store_close(s1);
+	store_close(s2);
+}
+
+static void
+test_store_audit_fetch_mark_backlog(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*s;
+	struct auditmsg_event	 ev[8];
+	struct auditmsg_batch	 b;
+	uint64_t		 seqs[3] = { 2, 3, 99 }, u, a;
+	size_t			 marked = 7;
+	int			 i;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	for (i = 0; i < 5; i++)
+		(void)append_one(s, 3);
+	assert_int_equal(store_backlog(s, &u, &a), 0);
+	assert_int_equal(u, 5);
+	assert_int_equal(a, 5);
+	memset(&b, 0, sizeof(b));
+	b.events = ev;
+	assert_int_equal(store_fetch_audit(s, 2, &b), 0);
+	assert_int_equal(b.n, 2);
+	assert_int_equal(ev[0].seq, 1);
+	assert_int_equal(ev[1].seq, 2);
+	auditmsg_batch_reset(&b);
+
+	assert_int_equal(store_mark_audit_sent(s, seqs, 3, date_now_ms(),
+	    &marked), 0);
+	assert_int_equal(marked, 2);
+	assert_int_equal(store_backlog(s, &u, &a), 0);
+	assert_int_equal(u, 5);		/* crossings are apart */
+	assert_int_equal(a, 3);
+	assert_int_equal(store_fetch_audit(s, 8, &b), 0);
+	assert_int_equal(b.n, 3);
+	assert_int_equal(ev[0].seq, 1);
+	assert_int_equal(ev[1].seq, 4);
+	assert_int_equal(ev[2].seq, 5);
+	auditmsg_batch_reset(&b);
+	/* Marking again changes nothing. */
+	assert_int_equal(store_mark_audit_sent(s, seqs, 2, date_now_ms(),
+	    &marked), 0);
+	assert_int_equal(marked, 0);
+	store_close(s);
+}
+
+/* A store from before the chain (schema 1, no audit table) gains it on
+ * open; its chain starts at the first check or record after that. */
+static void
+test_store_audit_old_store_gains_table(void **state)
+{
+	struct fx			*fx = *state;
+	struct store			*s;
+	struct store_audit_report	 rep;
+	struct auditmsg_event		 ev[4];
+	struct auditmsg_batch		 b;
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(append_one(s, 3), 1);
+	assert_int_equal(append_one(s, 3), 2);
+	store_close(s);
+	sql_exec(fx->path, "DROP TABLE audit; UPDATE meta SET value = '1' "
+	    "WHERE key = 'schema_version'");
+	assert_int_equal(sql_count(fx->path, "SELECT count(*) FROM "
+	    "sqlite_master WHERE name = 'audit'"), 0);
+
+	assert_int_equal(store_open(&s, fx->path, "ALA01"), 0);
+	assert_int_equal(sql_count(fx->path, "SELECT value FROM meta "
+	    "WHERE key = 'schema_version'"), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_audit_verify(s, &rep), 0);
+	assert_int_equal(rep.n, 0);
+	assert_int_equal(append_one(s, 3), 3);
+	memset(&b, 0, sizeof(b));
+	b.events = ev;
+	assert_int_equal(store_fetch_audit(s, 4, &b), 0);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(ev[0].seq, 1);
+	assert_string_equal(ev[0].prev, AUDIT_GENESIS);
+	assert_non_null(strstr(ev[0].detail, "\"seq\":3"));
+	auditmsg_batch_reset(&b);
+	assert_int_equal(store_audit_verify(s, &rep), 0);
+	assert_int_equal(rep.n, 1);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -1054,6 +1410,12 @@ main(void)
 		T(test_store_admit_against_deny_needs_reason),
 		T(test_store_check_id_must_match),
 		T(test_store_replay_with_check_id),
+		T(test_store_audit_events_for_check_and_record),
+		T(test_store_audit_fresh_store_is_empty),
+		T(test_store_audit_same_transaction),
+		T(test_store_audit_chain_valid_after_many),
+		T(test_store_audit_fetch_mark_backlog),
+		T(test_store_audit_old_store_gains_table),
 #undef T
 	};
 
