@@ -66,6 +66,8 @@ struct derived {
 	int64_t		 allowed_until;
 	int64_t		 overstay;
 	char		 rule[FEED_TEXT_MAX + 1];
+	const char	*category;	/* stay_states.category (migration
+					 * 006), NULL when closed */
 };
 
 static const char stays_version_sql[] =
@@ -108,15 +110,16 @@ static const char stays_row_sql[] =
 	" coalesce(to_char(open_entry, 'YYYY-MM-DD'), ''),"
 	" coalesce(open_post, ''),"
 	" coalesce(to_char(allowed_until, 'YYYY-MM-DD'), ''),"
-	" overstay_days::text, coalesce(policy_version, '')"
+	" overstay_days::text, coalesce(policy_version, ''),"
+	" coalesce(category, '')"
 	" FROM stay_states WHERE issuing_state = $1 AND number = $2"
 	" FOR UPDATE";
 static const char stays_upsert_sql[] =
 	"INSERT INTO stay_states (issuing_state, number, nationality,"
 	" birth_date, stays, open_entry, open_post, allowed_until, rule,"
-	" overstay_days, policy_version, derived_on, updated_at)"
+	" overstay_days, policy_version, derived_on, category, updated_at)"
 	" VALUES ($1, $2, $3, $4::date, $5::jsonb, $6::date, $7, $8::date,"
-	" $9, $10::integer, $11, $12::date, now())"
+	" $9, $10::integer, $11, $12::date, $13, now())"
 	" ON CONFLICT (issuing_state, number) DO UPDATE SET"
 	" nationality = EXCLUDED.nationality,"
 	" birth_date = EXCLUDED.birth_date, stays = EXCLUDED.stays,"
@@ -124,7 +127,8 @@ static const char stays_upsert_sql[] =
 	" allowed_until = EXCLUDED.allowed_until, rule = EXCLUDED.rule,"
 	" overstay_days = EXCLUDED.overstay_days,"
 	" policy_version = EXCLUDED.policy_version,"
-	" derived_on = EXCLUDED.derived_on, updated_at = now()";
+	" derived_on = EXCLUDED.derived_on, category = EXCLUDED.category,"
+	" updated_at = now()";
 static const char stays_touch_sql[] =
 	"UPDATE stay_states SET derived_on = $3::date"
 	" WHERE issuing_state = $1 AND number = $2";
@@ -603,6 +607,28 @@ stays_latest(const struct stay_rule *rule, const struct stay *pieces,
 	return 0;
 }
 
+/* The category of a stay under a visa or permit (migration 006). */
+static const char *
+permit_category(enum policy_permit_kind kind)
+{
+	switch (kind) {
+	case POLICY_PERMIT_VISA:
+		return "visa";
+	case POLICY_PERMIT_WORK:
+		return "work_permit";
+	case POLICY_PERMIT_RESIDENCE:
+		return "residence_permit";
+	case POLICY_PERMIT_REFUGEE:
+	case POLICY_PERMIT_ASYLUM:
+		return "refugee_asylum";
+	case POLICY_PERMIT_REPATRIATE:
+		return "repatriate";
+	case POLICY_PERMIT_KINDS:
+		break;
+	}
+	return NULL;
+}
+
 static void
 rule_text(struct derived *d, const struct policy_match *m)
 {
@@ -679,6 +705,7 @@ stays_rule(PGconn *conn, const struct stays *st, struct derived *d,
 			last = e + c->stay_days - 1;
 		(void)snprintf(d->rule, sizeof(d->rule), "%s %s",
 		    policy_permit_name(c->kind), c->id);
+		d->category = permit_category(c->kind);
 		/* After it, visa-free days again if the rule then is
 		 * visa-free (docs/policy.md, "Permits"). */
 		date_from_days(last + 1, &dt);
@@ -698,10 +725,12 @@ stays_rule(PGconn *conn, const struct stays *st, struct derived *d,
 		/* Admitted without a visa or a permit standing for one: no
 		 * day of it was lawful. */
 		rule_text(d, &pm);
+		d->category = "no_visa";
 		d->allowed_until = e - 1;
 		d->overstay = today >= e ? today - e + 1 : 0;
 	} else {
 		rule_text(d, &pm);
+		d->category = "visa_free";
 		npieces = stays_split(pol, s, n, p, np, pieces);
 		if ((rc = stays_latest(&pm.rule->stay, pieces, npieces, e,
 		    &last)) != 0)
@@ -803,7 +832,7 @@ static int
 stays_store(PGconn *conn, const struct stays *st, const struct derived *d,
     int64_t today, int *fed)
 {
-	const char	*v[12];
+	const char	*v[13];
 	char		 oe[STAYS_DAY_LEN], au[STAYS_DAY_LEN], od[24];
 	char		 td[STAYS_DAY_LEN];
 	char		*json;
@@ -849,7 +878,9 @@ stays_store(PGconn *conn, const struct stays *st, const struct derived *d,
 	    strcmp(PQgetvalue(r, 0, 5), d->open ? d->open_post : "") == 0 &&
 	    strcmp(PQgetvalue(r, 0, 6), au) == 0 &&
 	    strcmp(PQgetvalue(r, 0, 7), od) == 0 &&
-	    strcmp(PQgetvalue(r, 0, 8), st->version) == 0;
+	    strcmp(PQgetvalue(r, 0, 8), st->version) == 0 &&
+	    strcmp(PQgetvalue(r, 0, 9), d->open && d->category != NULL ?
+	    d->category : "") == 0;
 	PQclear(r);
 	if (same_row) {
 		free(json);
@@ -873,7 +904,8 @@ stays_store(PGconn *conn, const struct stays *st, const struct derived *d,
 	v[9] = od;
 	v[10] = st->version;
 	v[11] = td;
-	r = stays_query(conn, stays_upsert_sql, 12, v, "storing a state");
+	v[12] = d->open ? d->category : NULL;
+	r = stays_query(conn, stays_upsert_sql, 13, v, "storing a state");
 	free(json);
 	if (r == NULL)
 		return ERR_DB;
