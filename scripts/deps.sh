@@ -6,7 +6,8 @@ pkgs=(build-essential pkg-config clang libclang-rt-14-dev
 	libpq-dev libcurl4-openssl-dev libjansson-dev libevent-dev
 	libssl-dev libyaml-dev libsqlite3-dev sqlite3 libcmocka-dev
 	postgresql postgresql-client openssl curl ca-certificates procps
-	util-linux iproute2 python3 tzdata)
+	util-linux iproute2 python3 tzdata
+	chromium chromium-driver python3-selenium)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -8,7 +8,10 @@ echo '#include "www.h"'
 i=0
 for f in "$@"; do
 	printf 'static const unsigned char www_%d[] = {' "$i"
-	od -An -v -tu1 "$f" | tr -s ' \n' ' ' | sed -e 's/^ //' -e 's/ $//' -e 's/ /,/g'
+	# The bytes, then a NUL after them (a comma between: the last byte
+	# must not run into it), so a text file can be read as a C string.
+	od -An -v -tu1 "$f" | tr -s ' \n' ' ' | sed -e 's/^ //' -e 's/ $//' \
+	    -e 's/ /,/g' -e 's/$/,/' -e 's/^,$//'
 	echo '0 };'
 	i=$((i + 1))
 done
