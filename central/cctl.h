@@ -50,5 +50,12 @@ int	cctl_registration(const struct cctl_ctx *ctx, int argc, char **argv);
 int	cctl_officer(const struct cctl_ctx *ctx, int argc, char **argv);
 int	cctl_policy(const struct cctl_ctx *ctx, int argc, char **argv);
 int	cctl_post(const struct cctl_ctx *ctx, int argc, char **argv);
+int	cctl_user(const struct cctl_ctx *ctx, int argc, char **argv);
+int	cctl_token(const struct cctl_ctx *ctx, int argc, char **argv);
+int	cctl_api(const struct cctl_ctx *ctx, int argc, char **argv);
+/* overstays, work-permits-ended, unregistered, history (cctl_query.c):
+ * one function, argv[0] says which. */
+int	cctl_query(const struct cctl_ctx *ctx, int argc, char **argv);
+int	cctl_audit(const struct cctl_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "cencfg.h"
 #include "cfg.h"
+#include "date.h"
 #include "err.h"
 #include "feed.h"
 
@@ -115,6 +116,48 @@ static const struct cfg_key cen_stays_keys[] = {
 	{ .name = NULL }
 };
 
+static const struct cfg_key cen_audit_keys[] = {
+	INT("sign_interval_s", audit_sign_interval_s, 10, 86400),
+	{ .name = NULL }
+};
+
+/* "" (the listener is off) or host:port. */
+static int
+cen_check_listen_opt(const char *val, char *why, size_t whysz)
+{
+	return val[0] == '\0' ? 0 : cfg_check_hostport(val, why, whysz);
+}
+
+static const struct cfg_key cen_people_keys[] = {
+	STR(C, "listen", people_listen, 0, 0, cen_check_listen_opt),
+	INT("session_ttl_s", people_session_ttl_s, 60, 604800),
+	INT("token_max_days", people_token_max_days, 1, 3650),
+	INT("max_body", people_max_body, 1024, 67108864),
+	INT("login_max_failures", people_login_max_failures, 1, 1000),
+	{ .name = NULL }
+};
+
+/* A calendar date YYYY-MM-DD. */
+static int
+cen_check_date(const char *val, char *why, size_t whysz)
+{
+	struct date	d;
+
+	if (date_parse_iso(&d, val, strlen(val)) == 0)
+		return 0;
+	snprintf(why, whysz, "expected a date YYYY-MM-DD, got \"%.32s\"",
+	    val);
+	return -1;
+}
+
+static const struct cfg_key cen_queries_keys[] = {
+	INT("registration_days", queries_registration_days, 1, 30),
+	{ "holidays", CFG_STRLIST, offsetof(struct cen_cfg, queries_holidays),
+	    11, 0, CEN_HOLIDAYS_MAX, 0, NULL,
+	    offsetof(struct cen_cfg, queries_nholidays), cen_check_date },
+	{ .name = NULL }
+};
+
 static const struct cfg_key cen_schema[] = {
 	SECTION("listen", cen_listen_keys, 0),
 	SECTION("tls", cen_tls_keys, 1),
@@ -125,6 +168,9 @@ static const struct cfg_key cen_schema[] = {
 	SECTION("run_as", cen_run_as_keys, 0),
 	SECTION("feed", cen_feed_keys, 0),
 	SECTION("stays", cen_stays_keys, 0),
+	SECTION("audit", cen_audit_keys, 0),
+	SECTION("people", cen_people_keys, 0),
+	SECTION("queries", cen_queries_keys, 0),
 	{ .name = NULL }
 };
 
@@ -143,6 +189,11 @@ cen_cfg_check(struct cfg_ctx *ctx, const void *obj)
 	int			*lcode, *lcn;
 	size_t			 i, j, at;
 
+	at = offsetof(struct cen_cfg, people_listen);
+	if (cfg_line(ctx, at) > 0 && c->people_listen[0] != '\0' &&
+	    strcmp(c->people_listen, c->listen) == 0)
+		cfg_report(ctx, cfg_line(ctx, at), "\"listen\": the people's "
+		    "API cannot share the posts' address %s", c->listen);
 	if (cfg_line(ctx, offsetof(struct cen_cfg, nposts)) <= 0 ||
 	    c->nposts > CEN_POSTS_MAX)
 		return;
@@ -193,6 +244,14 @@ cen_cfg_init(struct cen_cfg *c)
 	c->feed_batch_max = FEED_BATCH_MAX;
 	c->stays_interval_ms = 1000;
 	c->stays_batch = 500;
+	c->audit_sign_interval_s = 300;
+	(void)snprintf(c->people_listen, sizeof(c->people_listen),
+	    "0.0.0.0:8444");		/* fits: a constant */
+	c->people_session_ttl_s = 28800;
+	c->people_token_max_days = 365;
+	c->people_max_body = 1048576;
+	c->people_login_max_failures = 5;
+	c->queries_registration_days = 3;
 }
 
 int

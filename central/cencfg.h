@@ -10,6 +10,7 @@
 #include "proto.h"
 
 #define CEN_POSTS_MAX	1024
+#define CEN_HOLIDAYS_MAX	512	/* queries.holidays entries */
 
 /* A post the centre accepts, bound to the subject CN of its certificate and,
  * optionally, to the certificate's SHA-256 fingerprint. */
@@ -46,6 +47,21 @@ struct cen_cfg {
 	/* stays: */
 	long	stays_interval_ms;	/* deriver runs apart, default 1000 */
 	long	stays_batch;		/* documents per run, default 500 */
+	/* audit: (docs/audit.md) */
+	long	audit_sign_interval_s;	/* heads signed apart, default 300 */
+	/* people: (the people's API, api.h) */
+	char	people_listen[256];	/* "host:port", default 0.0.0.0:8444;
+					 * "" = not served */
+	long	people_session_ttl_s;	/* default 28800 */
+	long	people_token_max_days;	/* default 365 */
+	long	people_max_body;	/* bytes, default 1048576 */
+	long	people_login_max_failures;	/* per user in 15 min, default
+						 * 5 */
+	/* queries: (query.h) */
+	long	queries_registration_days;	/* working days after entry,
+						 * default 3 */
+	char	queries_holidays[CEN_HOLIDAYS_MAX][11];	/* YYYY-MM-DD */
+	size_t	queries_nholidays;
 };
 
 void	cen_cfg_init(struct cen_cfg *c);

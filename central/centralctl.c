@@ -66,6 +66,19 @@ ctl_usage(FILE *fp)
 	    "  post enrol CODE --cert FILE.pem | revoke CODE | list\n"
 	    "                 posts and their client certificates\n"
 	    "                 (see docs/admin.md)\n"
+	    "  user add|passwd|set|list ...\n"
+	    "                 people of the people's API and their roles\n"
+	    "                 (see docs/people.md)\n"
+	    "  token create|list|revoke ...\n"
+	    "                 their API tokens\n"
+	    "  api routes     every route of the people's API and its roles\n"
+	    "  overstays | work-permits-ended | unregistered [filters]\n"
+	    "                 the inspectors' queries (docs/queries.md)\n"
+	    "  history STATE NUMBER\n"
+	    "                 one travel document's whole history (JSON)\n"
+	    "  audit verify | list | sign ...\n"
+	    "                 the audit trail: check every chain and signed\n"
+	    "                 head, list events, sign heads (docs/audit.md)\n"
 	    "\n"
 	    "options:\n"
 	    "  -c, --config FILE  read the database conninfo from central.yaml\n"
@@ -466,6 +479,14 @@ static const struct {
 	{ "officer",		cctl_officer },
 	{ "policy",		cctl_policy },
 	{ "post",		cctl_post },
+	{ "user",		cctl_user },
+	{ "token",		cctl_token },
+	{ "api",		cctl_api },
+	{ "overstays",		cctl_query },
+	{ "work-permits-ended",	cctl_query },
+	{ "unregistered",	cctl_query },
+	{ "history",		cctl_query },
+	{ "audit",		cctl_audit },
 };
 
 /* Who is making a change: --as NAME, else the login user. */
@@ -523,7 +544,8 @@ main(int argc, char *argv[])
 	/* --help after the command needs no database. */
 	if (path != NULL && conninfo != NULL)
 		cctl_bad_usage(NULL, "-c and --db exclude each other");
-	if (path == NULL && conninfo == NULL) {
+	/* `api routes` reads the binary's route table, not a database. */
+	if (path == NULL && conninfo == NULL && strcmp(cmd, "api") != 0) {
 		for (j = i + 1; j < argc; j++)
 			if (cctl_is_help(argv[j]))
 				break;

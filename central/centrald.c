@@ -16,11 +16,14 @@
 
 #include <event2/event.h>
 
+#include "api.h"
+#include "audit.h"
 #include "cencfg.h"
 #include "db.h"
 #include "err.h"
 #include "log.h"
 #include "priv.h"
+#include "query.h"
 #include "migrate.h"
 #include "server.h"
 #include "sign.h"
@@ -37,7 +40,8 @@ cend_usage(FILE *fp)
 	    "       centrald --help\n"
 	    "\n"
 	    "The centre daemon: accepts crossing batches from posts over\n"
-	    "mutual TLS and stores them in PostgreSQL.\n"
+	    "mutual TLS and stores them in PostgreSQL, and serves the\n"
+	    "people's API (people.listen; docs/people.md).\n"
 	    "\n"
 	    "commands:\n"
 	    "  serve                serve the posts (the default); refuses to\n"
@@ -198,6 +202,40 @@ again:
 		log_warnx("libevent: cannot schedule the stay deriver");
 }
 
+/*
+ * Signs the heads of the audit chains that moved (docs/audit.md), every
+ * audit.sign_interval_s, on its own connection. Nothing is signed without
+ * the feed signing key.
+ */
+struct cend_audit {
+	struct event		*ev;
+	struct db		*db;
+	const struct sign_key	*key;
+	long			 interval_s;
+};
+
+static void
+cend_audit_run(evutil_socket_t fd, short what, void *arg)
+{
+	struct cend_audit	*a = arg;
+	struct timeval		 tv;
+	size_t			 n;
+
+	(void)fd;
+	(void)what;
+	if (db_connect(a->db) == 0) {
+		if (audit_sign_heads(db_pgconn(a->db), a->key, &n) != 0)
+			log_warnx("audit: signing the chain heads failed; "
+			    "tried again in %ld s", a->interval_s);
+		else if (n > 0)
+			log_debug("audit: %zu chain head(s) signed", n);
+	}
+	tv.tv_sec = a->interval_s;
+	tv.tv_usec = 0;
+	if (evtimer_add(a->ev, &tv) != 0)
+		log_warnx("libevent: cannot schedule the audit head signer");
+}
+
 static int
 cend_serve(const struct cen_cfg *cfg)
 {
@@ -205,8 +243,12 @@ cend_serve(const struct cen_cfg *cfg)
 	struct priv_user	 user;
 	struct db		*db = NULL;
 	struct server		*srv = NULL;
+	struct api		*api = NULL;
+	struct db		*apidb = NULL;
 	struct sign_key		*fkey = NULL;
 	struct cend_stays	 stays;
+	struct cend_audit	 audit;
+	uint8_t			 fpub[SIGN_PUBKEY_LEN];
 	struct event_base	*base = NULL;
 	struct event		*sig[3] = { NULL, NULL, NULL };
 	char			 why[512];
@@ -217,6 +259,7 @@ cend_serve(const struct cen_cfg *cfg)
 	(void)signal(SIGPIPE, SIG_IGN);	/* a post that hangs up mid-answer
 					 * is no reason to die */
 	memset(&stays, 0, sizeof(stays));
+	memset(&audit, 0, sizeof(audit));
 	if (cend_feed_key(cfg, &fkey) != 0)
 		goto out;
 	if ((stays.db = db_new(cfg->conninfo)) == NULL ||
@@ -238,6 +281,25 @@ cend_serve(const struct cen_cfg *cfg)
 		goto out;
 	}
 	server_set_feed_key(srv, fkey);
+	if (fkey != NULL) {
+		sign_key_public(fkey, fpub);
+		audit_api_keys((const uint8_t (*)[SIGN_PUBKEY_LEN])&fpub, 1);
+	}
+	/* The people's API: its own connection (api.h). */
+	query_configure(cfg);		/* queries: registration days, holidays */
+	if ((apidb = db_new(cfg->conninfo)) == NULL) {
+		log_warnx("out of memory");
+		goto out;
+	}
+	if ((rc = api_new(&api, base, cfg, apidb)) != 0) {
+		log_warnx("cannot serve the people's API on %s: %s",
+		    cfg->people_listen, err_str(rc));
+		goto out;
+	}
+	if (api != NULL)
+		log_info("people's API on %s", cfg->people_listen);
+	else
+		log_info("people's API off (people.listen is \"\")");
 	if (priv_drop(&user) != 0)
 		goto out;
 	for (i = 0; i < 3; i++) {
@@ -255,6 +317,20 @@ cend_serve(const struct cen_cfg *cfg)
 		goto out;
 	}
 	event_active(stays.ev, EV_TIMEOUT, 0);	/* a first run at once */
+	if (fkey == NULL)
+		log_warnx("audit: no feed.signing_key: audit chain heads are "
+		    "not signed");
+	else {
+		audit.key = fkey;
+		audit.interval_s = cfg->audit_sign_interval_s;
+		if ((audit.db = db_new(cfg->conninfo)) == NULL ||
+		    (audit.ev = evtimer_new(base, cend_audit_run,
+		    &audit)) == NULL) {
+			log_warnx("cannot set up the audit head signer");
+			goto out;
+		}
+		event_active(audit.ev, EV_TIMEOUT, 0);
+	}
 	log_info("serving %zu post(s) on %s, schema version %d", cfg->nposts,
 	    cfg->listen, migrate_latest());
 	if (event_base_dispatch(base) == -1) {
@@ -263,10 +339,15 @@ cend_serve(const struct cen_cfg *cfg)
 	}
 	status = 0;
 out:
+	api_free(api);
+	db_free(apidb);
 	server_free(srv);
 	sign_key_free(fkey);
 	if (stays.ev != NULL)
 		event_free(stays.ev);
+	if (audit.ev != NULL)
+		event_free(audit.ev);
+	db_free(audit.db);
 	stays_free(stays.st);
 	db_free(stays.db);
 	for (i = 0; i < 3; i++)

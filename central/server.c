@@ -21,6 +21,7 @@
 #include <event2/listener.h>
 #include <openssl/ssl.h>
 
+#include "auditmsg.h"
 #include "cencfg.h"
 #include "date.h"
 #include "db.h"
@@ -30,6 +31,7 @@
 #include "feedlog.h"
 #include "log.h"
 #include "postauth.h"
+#include "postaudit.h"
 #include "proto.h"
 #include "server.h"
 #include "tls.h"
@@ -62,7 +64,17 @@ struct server_req {
 	struct server		*s;
 	char			 peer[80];
 	char			 post[PROTO_POST_MAX + 1];	/* "-": unknown */
+	/* For post_health, noted once the request is answered. */
+	int			 status;	/* the answer's; 0: none */
+	int			 push;		/* SERVER_PUSH_* or 0 */
+	size_t			 acked;		/* seqs acknowledged */
+	int64_t			 unsent;	/* Shekara-Unsent; -1: none */
+	int64_t			 audit_unsent;	/* Shekara-Audit-Unsent */
+	int64_t			 feed_since;	/* -1: not a feed pull */
 };
+
+#define SERVER_PUSH_CROSSINGS	1
+#define SERVER_PUSH_AUDIT	2
 
 static int	server_ctx_idx = -1;	/* SSL_CTX ex_data: struct server */
 static int	server_conn_idx = -1;	/* SSL ex_data: counted in nconn */
@@ -91,6 +103,7 @@ server_send(struct server_req *r, int status, const char *body, size_t len)
 
 	evhttp_add_header(h, "Content-Type", "application/json");
 	evhttp_add_header(h, "Cache-Control", "no-store");
+	r->status = status;
 	if (evbuffer_add(out, body, len) != 0) {
 		evhttp_send_error(r->req, 500, NULL);
 		return;
@@ -248,6 +261,7 @@ server_crossings(struct server_req *r, const char *code)
 		    "%s's; it may not submit for post %s", mine, code);
 		return;
 	}
+	r->push = SERVER_PUSH_CROSSINGS;
 
 	in = evhttp_request_get_input_buffer(r->req);
 	len = evbuffer_get_length(in);
@@ -348,6 +362,7 @@ server_crossings(struct server_req *r, const char *code)
 	}
 	log_debug("peer %s post %s: %zu crossing(s), %zu durable, %zu "
 	    "pending", r->peer, r->post, b.n, res.ndurable, res.npending);
+	r->acked = res.ndurable;
 	server_send(r, 200, s->ack, alen);
 }
 
@@ -421,6 +436,7 @@ server_feed(struct server_req *r)
 		return;
 	if (server_feed_since(r, &since) != 0)
 		return;
+	r->feed_since = (int64_t)since;
 	if (s->feed_key == NULL) {
 		server_refuse(r, 503, "", NULL, "this centre serves no feed: "
 		    "no feed.signing_key is configured");
@@ -486,15 +502,192 @@ server_feed(struct server_req *r)
 	log_info("peer %s post %s: feed since %" PRIu64 " to %" PRIu64 ", %zu "
 	    "entries, %zu bytes, %lld ms", r->peer, r->post, since, fb.to,
 	    fb.n, len, (long long)(date_now_ms() - t0));
+	r->status = 200;
 	evhttp_send_reply(r->req, 200, server_reason(200), NULL);
 }
 
-/* "/v1/posts/{code}/crossings": copies {code} to code; 0 or ERR_NOTFOUND.
- * A segment that cannot be a post code is not found either. */
-static int
-server_route_crossings(const char *path, char *code, size_t codesz)
+/*
+ * POST /v1/posts/{code}/audit: a batch of the post's audit events
+ * (auditmsg.h), stored idempotently (postaudit_store()) and answered like a
+ * crossing batch. A broken hash or link is logged and stored as sent.
+ */
+static void
+server_audit(struct server_req *r, const char *code)
 {
-	static const char	pre[] = "/v1/posts/", suf[] = "/crossings";
+	struct server		*s = r->s;
+	struct auditmsg_batch	 b;
+	struct postaudit_result	 res;
+	struct proto_error	 pe;
+	struct proto_ack	 ack;
+	struct evbuffer		*in;
+	const uint8_t		*body;
+	PGconn			*conn;
+	char			 why[96], field[PROTO_FIELD_MAX];
+	char			 mine[PROTO_POST_MAX + 1] = "";
+	size_t			 len, alen, i;
+	int			 rc, attempt;
+
+	memset(&b, 0, sizeof(b));
+	memset(&res, 0, sizeof(res));
+	if (server_auth_post(r, mine) != 0)
+		return;
+	if (strcmp(code, mine) != 0) {
+		server_refuse(r, 403, "", NULL, "this certificate is post "
+		    "%s's; it may not submit for post %s", mine, code);
+		return;
+	}
+	r->push = SERVER_PUSH_AUDIT;
+	in = evhttp_request_get_input_buffer(r->req);
+	len = evbuffer_get_length(in);
+	if (len > (size_t)s->cfg->max_body) {
+		server_refuse(r, 413, "", NULL, "body of %zu bytes is over "
+		    "the limit of %ld bytes", len, s->cfg->max_body);
+		return;
+	}
+	body = len > 0 ? evbuffer_pullup(in, -1) : (const uint8_t *)"";
+	b.events = calloc(s->cap, sizeof(*b.events));
+	res.durable = calloc(s->cap, sizeof(*res.durable));
+	res.conflict = calloc(s->cap, sizeof(*res.conflict));
+	if (body == NULL || b.events == NULL || res.durable == NULL ||
+	    res.conflict == NULL) {
+		server_refuse(r, 500, "", NULL, "out of memory");
+		goto out;
+	}
+	memset(&pe, 0, sizeof(pe));
+	rc = auditmsg_decode_batch(&b, s->cap, body, len, &pe);
+	switch (rc) {
+	case 0:
+		break;
+	case ERR_TOOBIG:
+		server_refuse(r, 413, pe.field, NULL, "%s", pe.message);
+		goto out;
+	case ERR_VERSION:
+		server_refuse(r, 400, pe.field[0] ? pe.field : "version", NULL,
+		    "%s", pe.message[0] != '\0' ? pe.message :
+		    "unsupported protocol version");
+		goto out;
+	case ERR_NOMEM:
+		server_refuse(r, 500, "", NULL, "out of memory");
+		goto out;
+	default:
+		(void)snprintf(why, sizeof(why), "bad audit batch (%s)",
+		    err_str(rc));
+		server_refuse(r, 400, pe.field, why, "%s", pe.message);
+		goto out;
+	}
+	if (strcmp(b.post, code) != 0) {
+		server_refuse(r, 400, "post", NULL, "the batch is for post "
+		    "%s but was sent to /v1/posts/%s/audit", b.post, code);
+		goto out;
+	}
+	rc = ERR_DB;
+	/* A connection found lost is made again and the (idempotent)
+	 * statement sent once more. */
+	for (attempt = 0; attempt < 2 && rc == ERR_DB; attempt++) {
+		if (db_connect(s->db) != 0)
+			break;
+		conn = db_pgconn(s->db);
+		rc = postaudit_store(conn, &b, &res);
+		if (rc != ERR_DB || PQstatus(conn) != CONNECTION_BAD)
+			break;
+	}
+	if (rc != 0) {
+		if (rc == ERR_DB)
+			server_refuse(r, 503, "", NULL, "database unavailable; "
+			    "nothing was stored, send the batch again later");
+		else
+			server_refuse(r, 500, "", NULL, "cannot store the "
+			    "batch: %s", err_str(rc));
+		goto out;
+	}
+	if (res.nbroken > 0)
+		log_warnx("peer %s post %s: audit chain broken: seq %" PRIu64
+		    ": %s (%zu of %zu new events do not check); stored as "
+		    "sent", r->peer, r->post, res.first_broken, res.why,
+		    res.nbroken, res.nnew);
+	if (res.nconflict > 0) {
+		/* As for crossings: never overwritten, never dropped. */
+		for (i = 0; i < b.n && b.events[i].seq != res.conflict[0];
+		    i++)
+			;
+		(void)snprintf(field, sizeof(field), "events[%zu].seq",
+		    i < b.n ? i : 0);
+		server_refuse(r, 409, field, NULL, "%zu audit event(s) differ "
+		    "from those stored under the same seq (first seq %" PRIu64
+		    "); not stored. Was this post's store reset?",
+		    res.nconflict, res.conflict[0]);
+		goto out;
+	}
+	memset(&ack, 0, sizeof(ack));
+	memcpy(ack.post, mine, sizeof(ack.post));
+	ack.n = res.ndurable;
+	ack.seqs = res.durable;
+	if ((rc = proto_encode_ack(&ack, s->ack, s->acksz, &alen)) != 0) {
+		server_refuse(r, 500, "", NULL, "cannot encode the "
+		    "acknowledgement: %s", err_str(rc));
+		goto out;
+	}
+	log_debug("peer %s post %s: %zu audit event(s), %zu new, %zu durable, "
+	    "%zu pending, %zu unlinked", r->peer, r->post, b.n, res.nnew,
+	    res.ndurable, res.npending, res.nunlinked);
+	r->acked = res.ndurable;
+	server_send(r, 200, s->ack, alen);
+out:
+	auditmsg_batch_reset(&b);
+	free(b.events);
+	free(res.durable);
+	free(res.conflict);
+}
+
+/*
+ * After a request a post's certificate authenticated: its contact, the
+ * backlog its headers reported (less what a 200 push acknowledged) and the
+ * feed position it asked from, in post_health (one UPSERT). A failure is
+ * logged once until it works again; the answer was already given.
+ */
+static void
+server_note_health(struct server_req *r)
+{
+	static int		 failing;
+	struct postaudit_health	 h;
+	const char		*m;
+	int			 rc;
+
+	if (strcmp(r->post, "-") == 0)
+		return;		/* not a post */
+	memset(&h, 0, sizeof(h));
+	h.post = r->post;
+	h.pushed = r->push != 0 && r->status == 200;
+	h.unsent = r->unsent;
+	h.audit_unsent = r->audit_unsent;
+	h.feed_cursor = r->feed_since;
+	if (h.pushed && r->push == SERVER_PUSH_CROSSINGS && h.unsent >= 0)
+		h.unsent -= (int64_t)r->acked < h.unsent ? (int64_t)r->acked :
+		    h.unsent;
+	if (h.pushed && r->push == SERVER_PUSH_AUDIT && h.audit_unsent >= 0)
+		h.audit_unsent -= (int64_t)r->acked < h.audit_unsent ?
+		    (int64_t)r->acked : h.audit_unsent;
+	if (db_connect(r->s->db) != 0)
+		return;		/* db_connect() said so */
+	rc = postaudit_note_health(db_pgconn(r->s->db), &h);
+	if (rc != 0 && !failing) {
+		m = PQerrorMessage(db_pgconn(r->s->db));
+		log_warnx("post %s: cannot note its health: %s: %.*s", r->post,
+		    err_str(rc), (int)strcspn(m, "\n"), m);
+	}
+	else if (rc == 0 && failing)
+		log_info("post health: noted again");
+	failing = rc != 0;
+}
+
+/* "/v1/posts/{code}{suf}" (suf "/crossings", "/audit"): copies {code} to
+ * code; 0 or ERR_NOTFOUND. A segment that cannot be a post code is not
+ * found either. */
+static int
+server_route_post(const char *path, const char *suf, char *code,
+    size_t codesz)
+{
+	static const char	pre[] = "/v1/posts/";
 	const char		*p, *slash;
 	size_t			 n;
 
@@ -517,6 +710,7 @@ server_request(struct evhttp_request *req, void *arg)
 	struct server_req		 r;
 	struct evhttp_connection	*evcon;
 	const struct evhttp_uri		*uri;
+	struct evkeyvalq		*hin;
 	const char			*path = NULL;
 	char				*addr = NULL;
 	char				 code[PROTO_POST_MAX + 1];
@@ -534,6 +728,13 @@ server_request(struct evhttp_request *req, void *arg)
 			(void)snprintf(r.peer, sizeof(r.peer), "%s:%u", addr,
 			    (unsigned)port);
 	}
+	/* Read now: the request may be gone once it is answered. */
+	hin = evhttp_request_get_input_headers(req);
+	r.unsent = postaudit_parse_count(evhttp_find_header(hin,
+	    "Shekara-Unsent"));
+	r.audit_unsent = postaudit_parse_count(evhttp_find_header(hin,
+	    "Shekara-Audit-Unsent"));
+	r.feed_since = -1;
 	if ((uri = evhttp_request_get_evhttp_uri(req)) != NULL)
 		path = evhttp_uri_get_path(uri);
 	if (path == NULL)
@@ -555,13 +756,21 @@ server_request(struct evhttp_request *req, void *arg)
 			server_method_not_allowed(&r, "GET");
 		else
 			server_feed(&r);
-	} else if (server_route_crossings(path, code, sizeof(code)) == 0) {
+	} else if (server_route_post(path, "/crossings", code,
+	    sizeof(code)) == 0) {
 		if (m != EVHTTP_REQ_POST)
 			server_method_not_allowed(&r, "POST");
 		else
 			server_crossings(&r, code);
+	} else if (server_route_post(path, "/audit", code,
+	    sizeof(code)) == 0) {
+		if (m != EVHTTP_REQ_POST)
+			server_method_not_allowed(&r, "POST");
+		else
+			server_audit(&r, code);
 	} else
 		server_refuse(&r, 404, "", NULL, "no such resource");
+	server_note_health(&r);
 }
 
 /* SSL ex_data free hook: a connection closed; resume accepting if we had

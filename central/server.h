@@ -10,6 +10,10 @@
  *       acknowledged), 413 body over
  *       listen.max_body_bytes or more than listen.max_batch crossings,
  *       503 database unavailable (retry later).
+ *   POST /v1/posts/{code}/audit   a batch of the post's audit events
+ *       (auditmsg_decode_batch), stored by postaudit_store(); answers as
+ *       for crossings (200 ack, 400, 403, 409, 413, 503). An event whose
+ *       hash or link does not check is logged and stored as sent.
  *   GET /v1/feed?since=V   for any enrolled post: 200 with one signed
  *       frame (feedframe.h) of the feed batch (V, to], Content-Type
  *       application/x-shekara-feed, header Shekara-Feed-Head: the head;
@@ -17,6 +21,9 @@
  *       the head, 503 no feed.signing_key or database unavailable.
  *   GET /healthz   200 {"status":"ok","database":"ok"}, or 503.
  *   Anything else: 404, or 405 for a known path with the wrong method.
+ * Every request a post's certificate authenticated is noted in post_health
+ * (postaudit_note_health()) once answered: its backlog from the
+ * Shekara-Unsent and Shekara-Audit-Unsent headers, its feed cursor.
  * Error bodies are proto_encode_error() JSON. */
 #ifndef SHEKARA_SERVER_H
 #define SHEKARA_SERVER_H
