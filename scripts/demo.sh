@@ -14,6 +14,7 @@ BIN=${BIN:-$ROOT/build/bin}
 D=${DEMO_DIR:-/tmp/shekara-demo}
 CENTRE_PORT=${DEMO_PORT:-8443}
 PG_PORT=$((CENTRE_PORT + 1))
+PEOPLE_PORT=$((CENTRE_PORT + 2))	# the people's API and the dashboard
 COUNT=${DEMO_COUNT:-200}
 
 stop() {
@@ -62,6 +63,8 @@ posts:
     cert_cn: post-ARC00
 feed:
   signing_key: $D/pki/feed.key
+people:
+  listen: 127.0.0.1:$PEOPLE_PORT
 YAML
 i=0
 for p in ALA01 NUR02; do
@@ -104,6 +107,12 @@ CC permit put pm-visa-1 --kind visa --issuing-state NGA --number A07654321 \
     --nationality NGA --surname ADEYEMI --given-names FOLAKE \
     --birth-date 1988-09-09 --valid-from "$(day '10 days ago')" \
     --valid-until "$(day '80 days')" --stay-days 30
+# People of the central office: a demo user with every role.
+DEMO_PASSWORD=$(openssl rand -hex 8)
+printf '%s\n' "$DEMO_PASSWORD" >"$D/demo-password"
+chmod 600 "$D/demo-password"
+CC user add demo --roles inspector,auditor,admin --display 'Demo user' \
+    --password-file "$D/demo-password" >/dev/null
 "$BIN/centrald" -c "$D/central.yaml" >"$D/centrald.log" 2>&1 &
 echo $! >"$D/centrald.pid"
 sleep 1
@@ -194,13 +203,20 @@ Shekara demo is running ($n crossings at the centre).
   centre (mutual TLS)   https://localhost:$CENTRE_PORT   (GET /healthz)
   post ALA01 lane API   http://127.0.0.1:$((CENTRE_PORT + 11))/v1/crossings, /v1/status
   post NUR02 lane API   http://127.0.0.1:$((CENTRE_PORT + 12))/v1/crossings, /v1/status
-  dashboard             not yet built; the centre's data is listed below
+  dashboard             https://localhost:$PEOPLE_PORT/   user demo, password $DEMO_PASSWORD
+                        (a development certificate: trust $D/pki/ca.crt or accept the warning)
 
 The registry (administered at the centre, delivered to the posts signed):
   $BIN/centralctl -c $D/central.yaml alert person list --format table
   $BIN/centralctl -c $D/central.yaml stays show RUS O00000003
   $BIN/centralctl -c $D/central.yaml --as you alert document put da-2 --state KAZ \\
       --number N0000002 --reason lost --since $(TZ=Asia/Almaty date +%F)
+Inspectors' queries (also in the dashboard's API, /api/v1/overstays):
+  $BIN/centralctl -c $D/central.yaml --as demo overstays --format table
+  $BIN/centralctl -c $D/central.yaml --as demo history RUS O00000003
+The audit trail (every check, record, query, change and login):
+  $BIN/centralctl -c $D/central.yaml audit verify
+  $BIN/centralctl -c $D/central.yaml audit list --format table
 What arrived at the centre:
   $BIN/centralctl -c $D/central.yaml crossings --format table --limit 20
   $BIN/centralctl -c $D/central.yaml crossings --post NUR02 --format json
