@@ -20,6 +20,7 @@
 #include "err.h"
 #include "feed.h"
 #include "log.h"
+#include "pgutil.h"
 #include "pinhash.h"
 #include "proto.h"
 #include "regcsv.h"
@@ -831,12 +832,10 @@ adm_officer_hash(PGconn *conn, const char *id, char *hash, size_t hashsz,
 	PGresult	*res;
 	int		 rc = 0;
 
-	res = PQexecParams(conn, adm_officer_hash_sql, 1, NULL, params, NULL,
-	    NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("admin: officer hash: %s", PQerrorMessage(conn));
-		rc = ERR_DB;
-	} else if (PQntuples(res) != 1)
+	if ((rc = pgu_exec(conn, "admin", "officer hash", adm_officer_hash_sql,
+	    1, params, PGRES_TUPLES_OK, &res)) != 0)
+		return rc;
+	if (PQntuples(res) != 1)
 		rc = ERR_NOTFOUND;
 	else if ((size_t)snprintf(hash, hashsz, "%s", PQgetvalue(res, 0,
 	    0)) >= hashsz)

@@ -13,14 +13,15 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <libpq-fe.h>
-#include <openssl/evp.h>
 
 #include "api.h"
 #include "audit.h"
 #include "auditchain.h"
+#include "b64.h"
 #include "date.h"
 #include "err.h"
 #include "log.h"
+#include "pgutil.h"
 #include "sign.h"
 
 #define AUDIT_PAGE		2000	/* events read per statement */
@@ -122,114 +123,6 @@ static const char audit_head_put_sql[] =
 
 /* ---- small helpers ---- */
 
-/* Logs a failed statement: the primary message and SQLSTATE, never
- * DETAIL (it may quote a row). */
-static void
-audit_log_result(PGconn *conn, const char *what, const PGresult *r)
-{
-	const char	*msg = NULL, *state = NULL;
-	size_t		 n;
-
-	if (r != NULL) {
-		msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	}
-	if (msg == NULL)
-		msg = PQerrorMessage(conn);
-	n = strcspn(msg, "\r\n");
-	log_warnx("audit: %s: %.*s%s%s%s", what, (int)n, msg,
-	    state != NULL ? " (SQLSTATE " : "", state != NULL ? state : "",
-	    state != NULL ? ")" : "");
-}
-
-/* Runs a statement; 0 and *out (PQclear it), or ERR_DB logged and *out
- * NULL. want: PGRES_TUPLES_OK or PGRES_COMMAND_OK. */
-static int
-audit_exec(PGconn *conn, const char *what, const char *sql, int n,
-    const char *const *params, ExecStatusType want, PGresult **out)
-{
-	PGresult	*r;
-
-	*out = NULL;
-	r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != want) {
-		audit_log_result(conn, what, r);
-		PQclear(r);
-		return ERR_DB;
-	}
-	*out = r;
-	return 0;
-}
-
-/* A simple command (BEGIN ..., COMMIT, ROLLBACK) and its expected tag. */
-static int
-audit_command(PGconn *conn, const char *sql, const char *tag)
-{
-	PGresult	*r;
-	int		 ok;
-
-	r = PQexec(conn, sql);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK &&
-	    strcmp(PQcmdStatus(r), tag) == 0;
-	if (!ok)
-		audit_log_result(conn, sql, r);
-	PQclear(r);
-	return ok ? 0 : ERR_DB;
-}
-
-static void
-audit_rollback(PGconn *conn)
-{
-	PGresult	*r;
-
-	if (PQtransactionStatus(conn) == PQTRANS_IDLE)
-		return;
-	r = PQexec(conn, "ROLLBACK");
-	PQclear(r);
-}
-
-static int
-audit_u64(const char *s, uint64_t *out)
-{
-	char			*end;
-	unsigned long long	 v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return ERR_PARSE;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return ERR_PARSE;
-	*out = v;
-	return 0;
-}
-
-static int
-audit_i64(const char *s, int64_t *out)
-{
-	char		*end;
-	long long	 v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0')
-		return ERR_PARSE;
-	*out = v;
-	return 0;
-}
-
-static void
-audit_fmt_u64(char buf[24], uint64_t v)
-{
-	(void)snprintf(buf, 24, "%" PRIu64, v);
-}
-
-static void
-audit_fmt_i64(char buf[24], int64_t v)
-{
-	(void)snprintf(buf, 24, "%" PRId64, v);
-}
-
 const char *
 audit_finding_str(enum audit_finding_kind kind)
 {
@@ -278,7 +171,7 @@ audit_append(PGconn *conn, const char *actor, const char *action,
 		return ERR_INVAL;
 	switch (PQtransactionStatus(conn)) {
 	case PQTRANS_IDLE:
-		if ((rc = audit_command(conn, "BEGIN", "BEGIN")) != 0)
+		if ((rc = pgu_command(conn, "audit", "BEGIN", "BEGIN")) != 0)
 			goto out;
 		own = 1;
 		break;
@@ -290,13 +183,13 @@ audit_append(PGconn *conn, const char *actor, const char *action,
 		rc = ERR_DB;
 		goto out;
 	}
-	if ((rc = audit_exec(conn, "take the next seq", audit_take_sql, 0,
-	    NULL, PGRES_TUPLES_OK, &r)) != 0)
+	if ((rc = pgu_exec(conn, "audit", "take the next seq", audit_take_sql,
+	    0, NULL, PGRES_TUPLES_OK, &r)) != 0)
 		goto out;
 	memset(&e, 0, sizeof(e));
-	if (PQntuples(r) != 1 || audit_u64(PQgetvalue(r, 0, 0), &e.seq) != 0 ||
+	if (PQntuples(r) != 1 || pgu_u64(PQgetvalue(r, 0, 0), &e.seq) != 0 ||
 	    PQgetlength(r, 0, 1) != AUDIT_HASH_HEX ||
-	    audit_i64(PQgetvalue(r, 0, 2), &e.at_ms) != 0) {
+	    pgu_i64(PQgetvalue(r, 0, 2), &e.at_ms) != 0) {
 		log_warnx("audit: append: audit_head is missing or malformed "
 		    "(is migration 005 applied?)");
 		rc = ERR_DB;
@@ -316,8 +209,8 @@ audit_append(PGconn *conn, const char *actor, const char *action,
 		rc = ERR_DB;
 		goto out;
 	}
-	audit_fmt_u64(seq, e.seq);
-	audit_fmt_i64(at, e.at_ms);
+	pgu_fmt_u64(seq, e.seq);
+	pgu_fmt_i64(at, e.at_ms);
 	params[0] = seq;
 	params[1] = at;
 	params[2] = actor;
@@ -326,7 +219,7 @@ audit_append(PGconn *conn, const char *actor, const char *action,
 	params[5] = detail;
 	params[6] = e.prev;
 	params[7] = e.hash;
-	if ((rc = audit_exec(conn, "append", audit_put_sql, 8, params,
+	if ((rc = pgu_exec(conn, "audit", "append", audit_put_sql, 8, params,
 	    PGRES_COMMAND_OK, &r)) != 0)
 		goto out;
 	if (strcmp(PQcmdTuples(r), "1") != 0) {
@@ -335,11 +228,11 @@ audit_append(PGconn *conn, const char *actor, const char *action,
 		goto out;
 	}
 	if (own)
-		rc = audit_command(conn, "COMMIT", "COMMIT");
+		rc = pgu_command(conn, "audit", "COMMIT", "COMMIT");
 out:
 	PQclear(r);
 	if (own && rc != 0)
-		audit_rollback(conn);
+		pgu_rollback(conn);
 	free(detail);
 	return rc;
 }
@@ -366,7 +259,7 @@ audit_post_table(PGconn *conn, struct audit_chains *cs)
 	PGresult	*r;
 	int		 rc;
 
-	if ((rc = audit_exec(conn, "post_audit columns",
+	if ((rc = pgu_exec(conn, "audit", "post_audit columns",
 	    audit_post_at_type_sql, 0, NULL, PGRES_TUPLES_OK, &r)) != 0)
 		return rc;
 	cs->post_audit = PQntuples(r) == 1;
@@ -425,8 +318,8 @@ audit_chains_load(PGconn *conn, struct audit_chains *cs)
 		return rc;
 	(void)audit_chains_add(cs, AUDIT_CHAIN_CENTRE, 1);
 	if (cs->post_audit) {
-		if ((rc = audit_exec(conn, "list posts", audit_posts_sql, 0,
-		    NULL, PGRES_TUPLES_OK, &r)) != 0)
+		if ((rc = pgu_exec(conn, "audit", "list posts", audit_posts_sql,
+		    0, NULL, PGRES_TUPLES_OK, &r)) != 0)
 			return rc;
 		for (i = 0; i < PQntuples(r) && rc == 0; i++) {
 			if ((size_t)snprintf(name, sizeof(name), "post:%s",
@@ -438,7 +331,7 @@ audit_chains_load(PGconn *conn, struct audit_chains *cs)
 		if (rc != 0)
 			return rc;
 	}
-	if ((rc = audit_exec(conn, "list signed chains",
+	if ((rc = pgu_exec(conn, "audit", "list signed chains",
 	    audit_head_chains_sql, 0, NULL, PGRES_TUPLES_OK, &r)) != 0)
 		return rc;
 	for (i = 0; i < PQntuples(r) && rc == 0; i++)
@@ -559,17 +452,17 @@ audit_find_hash(struct audit_walk *w, const char *hash, uint64_t not_seq,
 	if (w->lookups >= AUDIT_LOOKUPS_MAX || strlen(hash) != AUDIT_HASH_HEX)
 		return ERR_NOTFOUND;
 	w->lookups++;
-	audit_fmt_u64(ns, not_seq);
+	pgu_fmt_u64(ns, not_seq);
 	params[0] = hash;
 	params[1] = ns;
 	params[2] = w->ch->post;
-	if ((rc = audit_exec(w->conn, "find an event by hash",
+	if ((rc = pgu_exec(w->conn, "audit", "find an event by hash",
 	    w->ch->post[0] == '\0' ? audit_centre_find_sql :
 	    audit_post_find_sql, w->ch->post[0] == '\0' ? 2 : 3, params,
 	    PGRES_TUPLES_OK, &r)) != 0)
 		return rc;
 	rc = ERR_NOTFOUND;
-	if (PQntuples(r) == 1 && audit_u64(PQgetvalue(r, 0, 0), seq) == 0)
+	if (PQntuples(r) == 1 && pgu_u64(PQgetvalue(r, 0, 0), seq) == 0)
 		rc = 0;
 	PQclear(r);
 	return rc;
@@ -721,21 +614,21 @@ audit_walk(struct audit_walk *w, uint64_t from, const char *prev)
 	else
 		sql = w->cs->post_at_ms ? audit_post_rows_ms_sql :
 		    audit_post_rows_ts_sql;
-	audit_fmt_u64(lim, AUDIT_PAGE);
+	pgu_fmt_u64(lim, AUDIT_PAGE);
 	for (;;) {
-		audit_fmt_u64(after, w->last_seq);
+		pgu_fmt_u64(after, w->last_seq);
 		params[0] = after;
 		params[1] = lim;
 		params[2] = w->ch->post;
-		if ((rc = audit_exec(w->conn, "read events", sql,
+		if ((rc = pgu_exec(w->conn, "audit", "read events", sql,
 		    w->ch->post[0] == '\0' ? 2 : 3, params, PGRES_TUPLES_OK,
 		    &r)) != 0)
 			return rc;
 		n = PQntuples(r);
 		for (i = 0; i < n; i++) {
 			memset(&row, 0, sizeof(row));
-			if (audit_u64(PQgetvalue(r, i, 0), &row.seq) != 0 ||
-			    audit_i64(PQgetvalue(r, i, 1), &row.at_ms) != 0) {
+			if (pgu_u64(PQgetvalue(r, i, 0), &row.seq) != 0 ||
+			    pgu_i64(PQgetvalue(r, i, 1), &row.at_ms) != 0) {
 				PQclear(r);
 				return ERR_DB;
 			}
@@ -770,7 +663,7 @@ audit_head_message(const char *chain, uint64_t seq, const char *hash,
 	    strlen(hash) != AUDIT_HASH_HEX || strlen(chain) > 63 ||
 	    date_format_rfc3339(signed_at_ms, at, sizeof(at)) != 0)
 		return ERR_INVAL;
-	audit_fmt_u64(sq, seq);
+	pgu_fmt_u64(sq, seq);
 	n = snprintf((char *)buf, bufsz, "%s%zu:%s\n%zu:%s\n%zu:%s\n%zu:%s\n",
 	    AUDIT_HEAD_MAGIC, strlen(chain), chain, strlen(sq), sq,
 	    strlen(hash), hash, strlen(at), at);
@@ -787,12 +680,12 @@ audit_check_heads(struct audit_walk *w, const uint8_t (*pub)[SIGN_PUBKEY_LEN],
 {
 	const char	*params[2], *sql;
 	PGresult	*r;
-	uint8_t		 msg[AUDIT_MSG_MAX], sig[SIGN_SIG_LEN + 3];
+	uint8_t		 msg[AUDIT_MSG_MAX], sig[SIGN_SIG_LEN];
 	char		 ids[AUDIT_KEYS_MAX][SIGN_KEYID_LEN + 1];
 	const char	*hh, *eh, *kid, *b64;
 	uint64_t	 seq;
 	int64_t		 at;
-	size_t		 k, mlen, nk;
+	size_t		 k, mlen, nk, siglen;
 	int		 i, rc;
 
 	nk = npub < AUDIT_KEYS_MAX ? npub : AUDIT_KEYS_MAX;
@@ -806,7 +699,7 @@ audit_check_heads(struct audit_walk *w, const uint8_t (*pub)[SIGN_PUBKEY_LEN],
 		sql = audit_centre_heads_sql;
 	else
 		sql = audit_post_heads_sql;
-	if ((rc = audit_exec(w->conn, "read signed heads", sql,
+	if ((rc = pgu_exec(w->conn, "audit", "read signed heads", sql,
 	    sql == audit_post_heads_sql ? 2 : 1, params, PGRES_TUPLES_OK,
 	    &r)) != 0)
 		return rc;
@@ -815,8 +708,8 @@ audit_check_heads(struct audit_walk *w, const uint8_t (*pub)[SIGN_PUBKEY_LEN],
 		hh = PQgetvalue(r, i, 1);
 		kid = PQgetvalue(r, i, 3);
 		b64 = PQgetvalue(r, i, 4);
-		if (audit_u64(PQgetvalue(r, i, 0), &seq) != 0 ||
-		    audit_i64(PQgetvalue(r, i, 2), &at) != 0) {
+		if (pgu_u64(PQgetvalue(r, i, 0), &seq) != 0 ||
+		    pgu_i64(PQgetvalue(r, i, 2), &at) != 0) {
 			rc = ERR_DB;
 			break;
 		}
@@ -829,9 +722,8 @@ audit_check_heads(struct audit_walk *w, const uint8_t (*pub)[SIGN_PUBKEY_LEN],
 			    "not a key given", seq, kid);
 		else if (npub > 0 && (audit_head_message(w->ch->name, seq, hh,
 		    at, msg, sizeof(msg), &mlen) != 0 ||
-		    strlen(b64) != AUDIT_SIG_B64 ||
-		    EVP_DecodeBlock(sig, (const unsigned char *)b64,
-		    AUDIT_SIG_B64) != SIGN_SIG_LEN + 2 ||
+		    b64_decode(b64, strlen(b64), B64_PAD, sig, sizeof(sig),
+		    &siglen) != 0 || siglen != SIGN_SIG_LEN ||
 		    sign_verify(pub[k], msg, mlen, sig) != 0))
 			rc = audit_report(w, AUDIT_HEAD_BADSIG, seq, "the "
 			    "signature of the head for seq %" PRIu64 " does not "
@@ -864,10 +756,10 @@ audit_check_appender(struct audit_walk *w)
 	char		 rg[64];
 	int		 rc;
 
-	if ((rc = audit_exec(w->conn, "read audit_head",
+	if ((rc = pgu_exec(w->conn, "audit", "read audit_head",
 	    audit_appender_head_sql, 0, NULL, PGRES_TUPLES_OK, &r)) != 0)
 		return rc;
-	if (PQntuples(r) != 1 || audit_u64(PQgetvalue(r, 0, 0), &seq) != 0) {
+	if (PQntuples(r) != 1 || pgu_u64(PQgetvalue(r, 0, 0), &seq) != 0) {
 		PQclear(r);
 		return audit_report(w, AUDIT_REMOVED, 0, "the appender's head "
 		    "row (audit_head) is missing");
@@ -899,10 +791,10 @@ audit_last_signed(PGconn *conn, const char *chain, char hash[AUDIT_HASH_HEX + 1]
 
 	params[0] = chain;
 	hash[0] = '\0';
-	if ((*rcp = audit_exec(conn, "read the last signed head",
+	if ((*rcp = pgu_exec(conn, "audit", "read the last signed head",
 	    audit_last_signed_sql, 1, params, PGRES_TUPLES_OK, &r)) != 0)
 		return 0;
-	if (PQntuples(r) == 1 && audit_u64(PQgetvalue(r, 0, 0), &seq) == 0)
+	if (PQntuples(r) == 1 && pgu_u64(PQgetvalue(r, 0, 0), &seq) == 0)
 		(void)snprintf(hash, AUDIT_HASH_HEX + 1, "%s",
 		    PQgetvalue(r, 0, 1));
 	PQclear(r);
@@ -923,8 +815,8 @@ audit_verify(PGconn *conn, const uint8_t (*pubkeys)[SIGN_PUBKEY_LEN],
 
 	memset(&s, 0, sizeof(s));
 	memset(&cs, 0, sizeof(cs));
-	if ((rc = audit_command(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ "
-	    "READ ONLY", "BEGIN")) != 0)
+	if ((rc = pgu_command(conn, "audit", "BEGIN ISOLATION LEVEL "
+	    "REPEATABLE READ READ ONLY", "BEGIN")) != 0)
 		return rc;
 	if ((rc = audit_chains_load(conn, &cs)) != 0)
 		goto out;
@@ -956,10 +848,10 @@ audit_verify(PGconn *conn, const uint8_t (*pubkeys)[SIGN_PUBKEY_LEN],
 		if (w.problems > 0)
 			s.chains_bad++;
 	}
-	rc = audit_command(conn, "COMMIT", "COMMIT");
+	rc = pgu_command(conn, "audit", "COMMIT", "COMMIT");
 out:
 	if (rc != 0)
-		audit_rollback(conn);
+		pgu_rollback(conn);
 	audit_chains_free(&cs);
 	if (rc == 0 && sum != NULL)
 		*sum = s;
@@ -976,7 +868,7 @@ audit_sign_chain(PGconn *conn, const struct audit_chains *cs,
 	PGresult		*r;
 	uint8_t			 pub[SIGN_PUBKEY_LEN], msg[AUDIT_MSG_MAX];
 	uint8_t			 sig[SIGN_SIG_LEN];
-	unsigned char		 b64[AUDIT_SIG_B64 + 4];
+	char			 b64[AUDIT_SIG_B64 + 1];
 	char			 sh[AUDIT_HASH_HEX + 1], kid[SIGN_KEYID_LEN + 1];
 	char			 seq[24], at[24];
 	uint64_t		 from;
@@ -990,10 +882,10 @@ audit_sign_chain(PGconn *conn, const struct audit_chains *cs,
 		return rc;
 	if (from > 0) {
 		/* The event the last head covers must still be there. */
-		audit_fmt_u64(seq, from);
+		pgu_fmt_u64(seq, from);
 		params[0] = seq;
 		params[1] = ch->post;
-		if ((rc = audit_exec(conn, "read a signed event",
+		if ((rc = pgu_exec(conn, "audit", "read a signed event",
 		    ch->post[0] == '\0' ? audit_centre_hash_at_sql :
 		    audit_post_hash_at_sql, ch->post[0] == '\0' ? 1 : 2, params,
 		    PGRES_TUPLES_OK, &r)) != 0)
@@ -1028,20 +920,21 @@ audit_sign_chain(PGconn *conn, const struct audit_chains *cs,
 	    msg, sizeof(msg), &mlen)) != 0 ||
 	    (rc = sign_sign(key, msg, mlen, sig)) != 0)
 		return rc;
-	if (EVP_EncodeBlock(b64, sig, SIGN_SIG_LEN) != AUDIT_SIG_B64)
-		return ERR_INVAL;
+	if ((rc = b64_encode(sig, SIGN_SIG_LEN, B64_PAD, b64, sizeof(b64),
+	    NULL)) != 0)
+		return rc;	/* not reached: b64 has room */
 	sign_key_public(key, pub);
 	sign_keyid(pub, kid);
-	audit_fmt_u64(seq, w.last_seq);
-	audit_fmt_i64(at, now);
+	pgu_fmt_u64(seq, w.last_seq);
+	pgu_fmt_i64(at, now);
 	params[0] = ch->name;
 	params[1] = seq;
 	params[2] = w.last_hash;
 	params[3] = at;
 	params[4] = kid;
-	params[5] = (const char *)b64;
-	if ((rc = audit_exec(conn, "store a signed head", audit_head_put_sql,
-	    6, params, PGRES_COMMAND_OK, &r)) != 0)
+	params[5] = b64;
+	if ((rc = pgu_exec(conn, "audit", "store a signed head",
+	    audit_head_put_sql, 6, params, PGRES_COMMAND_OK, &r)) != 0)
 		return rc;
 	PQclear(r);
 	*did = 1;
@@ -1061,8 +954,8 @@ audit_sign_heads(PGconn *conn, const struct sign_key *key, size_t *nsigned)
 		log_warnx("audit: sign heads: the connection is not idle");
 		return ERR_DB;
 	}
-	if ((rc = audit_command(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ",
-	    "BEGIN")) != 0)
+	if ((rc = pgu_command(conn, "audit",
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ", "BEGIN")) != 0)
 		return rc;
 	if ((rc = audit_chains_load(conn, &cs)) != 0)
 		goto out;
@@ -1074,10 +967,10 @@ audit_sign_heads(PGconn *conn, const struct sign_key *key, size_t *nsigned)
 			goto out;
 		n += (size_t)did;
 	}
-	rc = audit_command(conn, "COMMIT", "COMMIT");
+	rc = pgu_command(conn, "audit", "COMMIT", "COMMIT");
 out:
 	if (rc != 0)
-		audit_rollback(conn);
+		pgu_rollback(conn);
 	audit_chains_free(&cs);
 	if (rc == 0 && nsigned != NULL)
 		*nsigned = n;
@@ -1178,8 +1071,8 @@ audit_list(PGconn *conn, const struct audit_filter *f,
 		sql = audit_list_centre_sql;
 	else
 		sql = cs.post_at_ms ? audit_list_ms_sql : audit_list_ts_sql;
-	audit_fmt_i64(since, f->since);
-	audit_fmt_i64(until, f->until);
+	pgu_fmt_i64(since, f->since);
+	pgu_fmt_i64(until, f->until);
 	params[0] = f->chain;
 	params[1] = f->has_since ? since : NULL;
 	params[2] = f->has_until ? until : NULL;
@@ -1189,8 +1082,8 @@ audit_list(PGconn *conn, const struct audit_filter *f,
 	params[10] = f->chain != NULL && strncmp(f->chain, "post:", 5) == 0 ?
 	    f->chain + 5 : NULL;
 	has_after = f->has_after;
-	audit_fmt_i64(aat, f->after_at);
-	audit_fmt_u64(aseq, f->after_seq);
+	pgu_fmt_i64(aat, f->after_at);
+	pgu_fmt_u64(aseq, f->after_seq);
 	(void)snprintf(achain, sizeof(achain), "%s", f->after_chain);
 	left = f->limit;
 	for (;;) {
@@ -1204,7 +1097,7 @@ audit_list(PGconn *conn, const struct audit_filter *f,
 		params[7] = has_after ? achain : NULL;
 		params[8] = has_after ? aseq : NULL;
 		params[9] = lim;
-		if ((rc = audit_exec(conn, "list events", sql,
+		if ((rc = pgu_exec(conn, "audit", "list events", sql,
 		    cs.post_audit ? 11 : 10, params, PGRES_TUPLES_OK,
 		    &r)) != 0)
 			return rc;
@@ -1212,8 +1105,8 @@ audit_list(PGconn *conn, const struct audit_filter *f,
 		for (i = 0; i < n; i++) {
 			memset(&row, 0, sizeof(row));
 			row.chain = PQgetvalue(r, i, 0);
-			if (audit_u64(PQgetvalue(r, i, 1), &row.seq) != 0 ||
-			    audit_i64(PQgetvalue(r, i, 2), &row.at_ms) != 0 ||
+			if (pgu_u64(PQgetvalue(r, i, 1), &row.seq) != 0 ||
+			    pgu_i64(PQgetvalue(r, i, 2), &row.at_ms) != 0 ||
 			    date_format_rfc3339(row.at_ms, at,
 			    sizeof(at)) != 0) {
 				PQclear(r);
@@ -1231,8 +1124,8 @@ audit_list(PGconn *conn, const struct audit_filter *f,
 				return rc;
 			}
 			has_after = 1;
-			audit_fmt_i64(aat, row.at_ms);
-			audit_fmt_u64(aseq, row.seq);
+			pgu_fmt_i64(aat, row.at_ms);
+			pgu_fmt_u64(aseq, row.seq);
 			(void)snprintf(achain, sizeof(achain), "%s",
 			    row.chain);
 		}
@@ -1273,14 +1166,14 @@ audit_cursor_parse(struct audit_filter *f, const char *s)
 		return ERR_INVAL;
 	memcpy(num, s, n);
 	num[n] = '\0';
-	if (audit_i64(num, &at) != 0 || at < 0)
+	if (pgu_i64(num, &at) != 0 || at < 0)
 		return ERR_INVAL;
 	n = (size_t)(dot2 - dot1 - 1);
 	if (n == 0 || n >= sizeof(num))
 		return ERR_INVAL;
 	memcpy(num, dot1 + 1, n);
 	num[n] = '\0';
-	if (audit_u64(num, &seq) != 0 || !audit_chain_name_ok(dot2 + 1))
+	if (pgu_u64(num, &seq) != 0 || !audit_chain_name_ok(dot2 + 1))
 		return ERR_INVAL;
 	f->has_after = 1;
 	f->after_at = at;

@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#include <libpq-fe.h>
+
 #include "cencfg.h"
 #include "db.h"
 
@@ -40,6 +42,17 @@ int	cctl_opt(const char *cmd, int argc, char **argv, int *i,
 	    const char *name, const char **val);
 /* 1 if argv[i] is --help or -h. */
 int	cctl_is_help(const char *arg);
+/* ctx's database connection, or NULL after saying so on stderr. */
+PGconn	*cctl_connect(const struct cctl_ctx *ctx, const char *cmd);
+/*
+ * One line of a secret (what: "PIN", "password") from path, or from
+ * standard input: asked twice, unechoed, on a terminal ("PIN for whom: ").
+ * The line, without its end, in buf (bufsz: the longest line plus "\r\n"
+ * and a NUL) and its length in *len. 0, or 1 after saying why on stderr.
+ * The caller wipes buf.
+ */
+int	cctl_read_secret(const char *cmd, const char *path, const char *what,
+	    const char *whom, char *buf, size_t bufsz, size_t *len);
 
 /* The command groups (central/cctl_<group>.c), one line each. */
 int	cctl_feed(const struct cctl_ctx *ctx, int argc, char **argv);

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -44,18 +43,6 @@ struct adm_out {
 };
 
 /* ---- the database ---- */
-
-/* The connection, or NULL after saying why. */
-static PGconn *
-adm_connect(const struct cctl_ctx *ctx, const char *cmd)
-{
-	if (db_connect(ctx->db) != 0) {
-		fprintf(stderr, "centralctl %s: cannot connect to the "
-		    "database; nothing changed\n", cmd);
-		return NULL;
-	}
-	return db_pgconn(ctx->db);
-}
 
 /* After a failed change: roll back and say so; returns 1. */
 static int
@@ -285,7 +272,7 @@ adm_list(const struct cctl_ctx *ctx, const char *cmd, const char *what,
 		    cmd);
 		return 1;
 	}
-	if ((conn = adm_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	rc = creg_list(conn, kind, &f, adm_row, &o);
 	if (rc == 0 && o.fmt == FMT_CSV && !o.header_done) {
@@ -418,7 +405,7 @@ adm_cmd_put(const struct cctl_ctx *ctx, const struct regcsv_kind *k, int argc,
 		cctl_bad_usage(cmd, "%s: %s", opt, msg);
 	}
 
-	if ((conn = adm_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	memset(&pe, 0, sizeof(pe));
 	if ((rc = creg_begin(conn)) != 0 ||
@@ -547,7 +534,7 @@ adm_import_apply(const struct cctl_ctx *ctx, const struct regcsv_kind *k,
 	char			 what[128];
 	int			 rc;
 
-	if ((conn = adm_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	memset(&pe, 0, sizeof(pe));
 	if ((rc = creg_begin(conn)) != 0)
@@ -645,7 +632,7 @@ adm_cmd_remove(const struct cctl_ctx *ctx, const struct regcsv_kind *k,
 	if (!feed_check_id(id, strlen(id)))
 		cctl_bad_usage(cmd, "\"%s\" is not an id (1..64 of A-Z, a-z, "
 		    "0-9, '.', '_', ':', '-')", id);
-	if ((conn = adm_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	memset(&pe, 0, sizeof(pe));
 	if ((rc = creg_begin(conn)) != 0 ||
@@ -752,69 +739,6 @@ adm_officer_id_ok(const char *s)
 	    "._-") == len;
 }
 
-/*
- * One line of PIN from path, or from stdin (asked twice, unechoed, on a
- * terminal). 0, or 1 after saying why. The caller wipes pin.
- */
-static int
-adm_read_pin(const char *cmd, const char *path, const char *id, char *pin,
-    size_t pinsz, size_t *len)
-{
-	struct termios	 old, quiet;
-	FILE		*fp = stdin;
-	char		 again[ADM_PIN_LINE];
-	int		 tty = 0, rc = 1, round;
-	size_t		 n;
-
-	if (path != NULL && (fp = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "centralctl %s: cannot open %s: %s\n", cmd,
-		    path, strerror(errno));
-		return 1;
-	}
-	if (path == NULL && isatty(STDIN_FILENO) &&
-	    tcgetattr(STDIN_FILENO, &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tty = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-	}
-	for (round = 0; round < (tty ? 2 : 1); round++) {
-		char	*dst = round == 0 ? pin : again;
-
-		if (tty)
-			fprintf(stderr, "%s for officer %s: ", round == 0 ?
-			    "PIN" : "The same PIN again", id);
-		if (fgets(dst, (int)pinsz, fp) == NULL) {
-			fprintf(stderr, "%scentralctl %s: no PIN on %s\n",
-			    tty ? "\n" : "", cmd, path != NULL ? path :
-			    "standard input");
-			goto done;
-		}
-		if (tty)
-			fputc('\n', stderr);
-		n = strcspn(dst, "\r\n");
-		if (dst[n] == '\0' && !feof(fp)) {
-			fprintf(stderr, "centralctl %s: the PIN line is too "
-			    "long\n", cmd);
-			goto done;
-		}
-		dst[n] = '\0';
-	}
-	if (tty && strcmp(pin, again) != 0) {
-		fprintf(stderr, "centralctl %s: the two PINs differ; nothing "
-		    "changed\n", cmd);
-		goto done;
-	}
-	*len = strlen(pin);
-	rc = 0;
-done:
-	explicit_bzero(again, sizeof(again));
-	if (tty)
-		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-	if (fp != stdin)
-		fclose(fp);
-	return rc;
-}
-
 static int
 adm_officer_put(const struct cctl_ctx *ctx, int argc, char **argv)
 {
@@ -824,7 +748,7 @@ adm_officer_put(const struct cctl_ctx *ctx, int argc, char **argv)
 	PGconn			*conn;
 	const char		*v, *id = NULL, *name = NULL, *pinfile = NULL;
 	const char		*why;
-	char			 pin[ADM_PIN_LINE];
+	char			 pin[ADM_PIN_LINE], whom[128];
 	size_t			 len = 0;
 	int			 i, rc, changed = 0;
 
@@ -876,7 +800,9 @@ adm_officer_put(const struct cctl_ctx *ctx, int argc, char **argv)
 	(void)snprintf(o.id, sizeof(o.id), "%s", id);
 	(void)snprintf(o.name, sizeof(o.name), "%s", name);
 	o.active = 1;
-	if (adm_read_pin(cmd, pinfile, id, pin, sizeof(pin), &len) != 0) {
+	(void)snprintf(whom, sizeof(whom), "officer %s", id);
+	if (cctl_read_secret(cmd, pinfile, "PIN", whom, pin, sizeof(pin),
+	    &len) != 0) {
 		explicit_bzero(pin, sizeof(pin));
 		return 1;
 	}
@@ -894,7 +820,7 @@ adm_officer_put(const struct cctl_ctx *ctx, int argc, char **argv)
 		    cmd, err_str(rc));
 		return 1;
 	}
-	if ((conn = adm_connect(ctx, cmd)) == NULL) {
+	if ((conn = cctl_connect(ctx, cmd)) == NULL) {
 		explicit_bzero(&o, sizeof(o));
 		return 1;
 	}
@@ -940,7 +866,7 @@ adm_officer_active(const struct cctl_ctx *ctx, int active, int argc,
 	if (!adm_officer_id_ok(id))
 		cctl_bad_usage(cmd, "\"%s\" is not an officer id (1..32 of "
 		    "A-Z, a-z, 0-9, '.', '_', '-')", id);
-	if ((conn = adm_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	memset(&pe, 0, sizeof(pe));
 	if ((rc = creg_begin(conn)) != 0 ||
@@ -1015,7 +941,7 @@ adm_policy_load(const struct cctl_ctx *ctx, int argc, char **argv)
 		cctl_bad_usage(cmd, "the policy file is required");
 	if (adm_read_file(cmd, path, FEED_YAML_MAX, &buf, &len) != 0)
 		return 1;
-	if ((conn = adm_connect(ctx, cmd)) == NULL) {
+	if ((conn = cctl_connect(ctx, cmd)) == NULL) {
 		free(buf);
 		return 1;
 	}
@@ -1063,7 +989,7 @@ adm_policy_show(const struct cctl_ctx *ctx, int argc, char **argv)
 			    argv[i]);
 		version = argv[i];
 	}
-	if ((conn = adm_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	if ((rc = creg_policy_get(conn, version, &yaml, &len, v)) != 0) {
 		if (rc == ERR_NOTFOUND)
@@ -1191,7 +1117,7 @@ adm_post_enrol(const struct cctl_ctx *ctx, int argc, char **argv)
 	if (ctx->cfg == NULL)
 		fprintf(stderr, "centralctl %s: note: with --db the certificate "
 		    "is not checked against the posts' CA\n", cmd);
-	if ((conn = adm_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	memset(&pe, 0, sizeof(pe));
 	if ((rc = creg_begin(conn)) != 0 ||
@@ -1233,7 +1159,7 @@ adm_post_revoke(const struct cctl_ctx *ctx, int argc, char **argv)
 	if (!proto_check_post_code(code, strlen(code)))
 		cctl_bad_usage(cmd, "\"%s\" is not a post code (2..16 of A-Z, "
 		    "0-9)", code);
-	if ((conn = adm_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	memset(&pe, 0, sizeof(pe));
 	if ((rc = creg_begin(conn)) != 0 ||

@@ -75,17 +75,6 @@ cctl_audit_usage(FILE *fp)
 	    "                 feed.signing_key of central.yaml (-c)\n");
 }
 
-static PGconn *
-cctl_audit_connect(const struct cctl_ctx *ctx)
-{
-	if (db_connect(ctx->db) != 0) {
-		fprintf(stderr, "centralctl audit: cannot connect to the "
-		    "database\n");
-		return NULL;
-	}
-	return db_pgconn(ctx->db);
-}
-
 /* The private key: --key FILE or feed.signing_key. NULL after a message. */
 static struct sign_key *
 cctl_audit_privkey(const struct cctl_ctx *ctx, const char *path)
@@ -175,7 +164,7 @@ cctl_audit_verify(const struct cctl_ctx *ctx, int argc, char **argv)
 		sign_key_free(k);
 		npub = 1;
 	}
-	if ((conn = cctl_audit_connect(ctx)) == NULL)
+	if ((conn = cctl_connect(ctx, "audit")) == NULL)
 		return 1;
 	if ((rc = audit_verify(conn, (const uint8_t (*)[SIGN_PUBKEY_LEN])pub,
 	    npub, cctl_audit_finding, &rep, &s)) != 0) {
@@ -213,7 +202,7 @@ cctl_audit_sign(const struct cctl_ctx *ctx, int argc, char **argv)
 	}
 	if ((k = cctl_audit_privkey(ctx, path)) == NULL)
 		return 1;
-	if ((conn = cctl_audit_connect(ctx)) == NULL) {
+	if ((conn = cctl_connect(ctx, "audit")) == NULL) {
 		sign_key_free(k);
 		return 1;
 	}
@@ -467,7 +456,7 @@ cctl_audit_list(const struct cctl_ctx *ctx, int argc, char **argv)
 	else
 		cctl_bad_usage(cmd, "list: --format: \"%s\" is not csv, json "
 		    "or table", fmt);
-	if ((conn = cctl_audit_connect(ctx)) == NULL)
+	if ((conn = cctl_connect(ctx, "audit")) == NULL)
 		return 1;
 	/* Reading the trail is itself an audit event. */
 	detail = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, "

@@ -65,17 +65,6 @@ cctl_feed_pos(const char *s, uint64_t *out)
 	return 0;
 }
 
-static PGconn *
-cctl_feed_connect(const struct cctl_ctx *ctx)
-{
-	if (db_connect(ctx->db) != 0) {
-		fprintf(stderr, "centralctl feed: cannot connect to the "
-		    "database\n");
-		return NULL;
-	}
-	return db_pgconn(ctx->db);
-}
-
 static int
 cctl_feed_head(const struct cctl_ctx *ctx, int argc, char **argv)
 {
@@ -85,7 +74,7 @@ cctl_feed_head(const struct cctl_ctx *ctx, int argc, char **argv)
 	if (argc > 1)
 		cctl_bad_usage("feed", "head: unexpected argument \"%s\"",
 		    argv[1]);
-	if ((conn = cctl_feed_connect(ctx)) == NULL)
+	if ((conn = cctl_connect(ctx, "feed")) == NULL)
 		return 1;
 	if (feedlog_head(conn, &head) != 0) {
 		fprintf(stderr, "centralctl feed: cannot read the head\n");
@@ -255,7 +244,7 @@ cctl_feed_export(const struct cctl_ctx *ctx, int argc, char **argv)
 		    rc == ERR_INVAL ? "not an Ed25519 key" : err_str(rc));
 		return 1;
 	}
-	if ((conn = cctl_feed_connect(ctx)) == NULL)
+	if ((conn = cctl_connect(ctx, "feed")) == NULL)
 		goto out;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0644)) == -1) {

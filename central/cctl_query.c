@@ -109,17 +109,6 @@ cq_usage(FILE *fp, const char *cmd)
 	    "filters as detail) under --as. See docs/queries.md.\n");
 }
 
-static PGconn *
-cq_connect(const struct cctl_ctx *ctx, const char *cmd)
-{
-	if (db_connect(ctx->db) != 0) {
-		fprintf(stderr, "centralctl %s: cannot connect to the "
-		    "database\n", cmd);
-		return NULL;
-	}
-	return db_pgconn(ctx->db);
-}
-
 /* Display width of UTF-8 text: one column per code point. */
 static size_t
 cq_width(const char *s)
@@ -229,7 +218,7 @@ cq_list(const struct cctl_ctx *ctx, const char *cmd, enum query_kind kind,
 		cctl_bad_usage(cmd, "--format: \"%s\" is not json, csv or "
 		    "table", format);
 
-	if ((conn = cq_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	if (p.as_of[0] == '\0' && (rc = query_today(conn, p.as_of)) != 0) {
 		fprintf(stderr, "centralctl %s: today: %s\n", cmd,
@@ -338,7 +327,7 @@ cq_history(const struct cctl_ctx *ctx, int argc, char **argv)
 		cctl_bad_usage("history", "\"%s %s\" is not an issuing state "
 		    "(1..3 capital letters) and a document number (1..24 "
 		    "capital letters and digits)", args[0], args[1]);
-	if ((conn = cq_connect(ctx, "history")) == NULL)
+	if ((conn = cctl_connect(ctx, "history")) == NULL)
 		return 1;
 	(void)snprintf(subject, sizeof(subject), "%s:%s", args[0], args[1]);
 	if ((rc = audit_append(conn, ctx->actor, "lookup", subject,

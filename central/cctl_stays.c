@@ -42,17 +42,6 @@ cctl_stays_usage(FILE *fp)
 	    "                 default: today in the policy's time zone\n");
 }
 
-static PGconn *
-cctl_stays_connect(const struct cctl_ctx *ctx)
-{
-	if (db_connect(ctx->db) != 0) {
-		fprintf(stderr, "centralctl stays: cannot connect to the "
-		    "database\n");
-		return NULL;
-	}
-	return db_pgconn(ctx->db);
-}
-
 static int
 cctl_stays_code(const char *s, size_t max, int digits)
 {
@@ -111,7 +100,7 @@ cctl_stays_show(const struct cctl_ctx *ctx, int argc, char **argv)
 	if (!cctl_stays_code(argv[3], 24, 1))
 		cctl_bad_usage("stays", "\"%s\" is not a document number "
 		    "(1..24 capital letters and digits)", argv[3]);
-	if ((conn = cctl_stays_connect(ctx)) == NULL)
+	if ((conn = cctl_connect(ctx, "stays")) == NULL)
 		return 1;
 	v[0] = argv[2];
 	v[1] = argv[3];
@@ -177,7 +166,7 @@ cctl_stays_derive(const struct cctl_ctx *ctx, int argc, char **argv)
 			cctl_bad_usage("stays", "unexpected argument \"%s\"",
 			    argv[i]);
 	}
-	if ((conn = cctl_stays_connect(ctx)) == NULL)
+	if ((conn = cctl_connect(ctx, "stays")) == NULL)
 		return 1;
 	r = PQexec(conn, "SELECT count(*) FROM policy_versions");
 	npol = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ?

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -23,84 +22,24 @@
 
 #define USR_PW_LINE	(PINHASH_PASSWORD_MAX + 3)	/* line, \r\n, NUL */
 
-static PGconn *
-usr_connect(const struct cctl_ctx *ctx, const char *cmd)
-{
-	if (db_connect(ctx->db) != 0) {
-		fprintf(stderr, "centralctl %s: cannot reach the database\n",
-		    cmd);
-		return NULL;
-	}
-	return db_pgconn(ctx->db);
-}
-
 /*
  * One line of password from path, or from stdin (asked twice, unechoed,
- * on a terminal). 0, or 1 after saying why. The caller wipes pw.
+ * on a terminal), checked against the password rules. 0, or 1 after
+ * saying why. The caller wipes pw.
  */
 static int
 usr_read_password(const char *cmd, const char *path, const char *user,
     char *pw, size_t pwsz, size_t *len)
 {
-	struct termios	 old, quiet;
-	FILE		*fp = stdin;
-	char		 again[USR_PW_LINE];
-	int		 tty = 0, rc = 1, round;
-	size_t		 n;
-
-	if (path != NULL && (fp = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "centralctl %s: cannot open %s: %s\n", cmd,
-		    path, strerror(errno));
+	if (cctl_read_secret(cmd, path, "password", user, pw, pwsz, len) != 0)
 		return 1;
-	}
-	if (path == NULL && isatty(STDIN_FILENO) &&
-	    tcgetattr(STDIN_FILENO, &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tty = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-	}
-	for (round = 0; round < (tty ? 2 : 1); round++) {
-		char	*dst = round == 0 ? pw : again;
-
-		if (tty)
-			fprintf(stderr, "%s for %s: ", round == 0 ?
-			    "Password" : "The same password again", user);
-		if (fgets(dst, (int)pwsz, fp) == NULL) {
-			fprintf(stderr, "%scentralctl %s: no password on %s\n",
-			    tty ? "\n" : "", cmd, path != NULL ? path :
-			    "standard input");
-			goto done;
-		}
-		if (tty)
-			fputc('\n', stderr);
-		n = strcspn(dst, "\r\n");
-		if (dst[n] == '\0' && !feof(fp)) {
-			fprintf(stderr, "centralctl %s: the password line is "
-			    "over %d bytes\n", cmd, PINHASH_PASSWORD_MAX);
-			goto done;
-		}
-		dst[n] = '\0';
-	}
-	if (tty && strcmp(pw, again) != 0) {
-		fprintf(stderr, "centralctl %s: the two passwords differ; "
-		    "nothing changed\n", cmd);
-		goto done;
-	}
-	*len = strlen(pw);
 	if (!pinhash_check_password(pw, *len)) {
 		fprintf(stderr, "centralctl %s: a password is %d..%d bytes of "
 		    "UTF-8 without control characters; nothing changed\n",
 		    cmd, PINHASH_PASSWORD_MIN, PINHASH_PASSWORD_MAX);
-		goto done;
+		return 1;
 	}
-	rc = 0;
-done:
-	explicit_bzero(again, sizeof(again));
-	if (tty)
-		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-	if (fp != stdin)
-		fclose(fp);
-	return rc;
+	return 0;
 }
 
 /* Says why a change failed; the exit status 1. */
@@ -195,7 +134,7 @@ usr_add(const struct cctl_ctx *ctx, int argc, char **argv)
 		explicit_bzero(pw, sizeof(pw));
 		return 1;
 	}
-	if ((conn = usr_connect(ctx, cmd)) == NULL) {
+	if ((conn = cctl_connect(ctx, cmd)) == NULL) {
 		explicit_bzero(pw, sizeof(pw));
 		return 1;
 	}
@@ -247,7 +186,7 @@ usr_passwd(const struct cctl_ctx *ctx, int argc, char **argv)
 		explicit_bzero(pw, sizeof(pw));
 		return 1;
 	}
-	if ((conn = usr_connect(ctx, cmd)) == NULL) {
+	if ((conn = cctl_connect(ctx, cmd)) == NULL) {
 		explicit_bzero(pw, sizeof(pw));
 		return 1;
 	}
@@ -313,7 +252,7 @@ usr_set(const struct cctl_ctx *ctx, int argc, char **argv)
 	if (ch.roles == 0 && ch.active < 0 && ch.display == NULL)
 		cctl_bad_usage(cmd, "nothing to change: give --roles, "
 		    "--disable, --enable or --display");
-	if ((conn = usr_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	if ((rc = auth_user_set(conn, name, &ch, ctx->actor, why,
 	    sizeof(why))) != 0)
@@ -368,7 +307,7 @@ usr_list(const struct cctl_ctx *ctx, int argc, char **argv)
 			cctl_bad_usage(cmd, "unexpected argument \"%s\"",
 			    argv[i]);
 	}
-	if ((conn = usr_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	if ((rc = auth_user_json(conn, NULL, &arr)) != 0) {
 		fprintf(stderr, "centralctl %s: %s\n", cmd, err_str(rc));
@@ -481,7 +420,7 @@ tok_create(const struct cctl_ctx *ctx, int argc, char **argv)
 	    d < 1 || d > max)
 		cctl_bad_usage(cmd, "--days: \"%s\" is not a whole number "
 		    "1..%ld", days, max);
-	if ((conn = usr_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	rc = auth_token_new(conn, user, name, d, ctx->actor, secret, &cred,
 	    why, sizeof(why));
@@ -524,7 +463,7 @@ tok_list(const struct cctl_ctx *ctx, int argc, char **argv)
 		else
 			user = argv[i];
 	}
-	if ((conn = usr_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	if ((rc = auth_tokens_json(conn, user, &arr)) != 0) {
 		fprintf(stderr, "centralctl %s: %s\n", cmd, err_str(rc));
@@ -580,7 +519,7 @@ tok_revoke(const struct cctl_ctx *ctx, int argc, char **argv)
 	if (id[0] < '1' || id[0] > '9' || errno != 0 || *end != '\0')
 		cctl_bad_usage(cmd, "\"%s\" is not a token id (see token "
 		    "list)", id);
-	if ((conn = usr_connect(ctx, cmd)) == NULL)
+	if ((conn = cctl_connect(ctx, cmd)) == NULL)
 		return 1;
 	rc = auth_revoke(conn, (int64_t)v, AUTH_TOKEN, NULL, ctx->actor);
 	if (rc == ERR_NOTFOUND) {

@@ -1,12 +1,15 @@
 /* centralctl.c - the centre's command line: list the crossings the posts
  * have pushed (CSV, JSON lines or a table) and show the schema's migration
  * state. Reads PostgreSQL directly, with central.yaml's conninfo or --db. */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -450,6 +453,87 @@ int
 cctl_is_help(const char *arg)
 {
 	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+PGconn *
+cctl_connect(const struct cctl_ctx *ctx, const char *cmd)
+{
+	if (db_connect(ctx->db) != 0) {
+		fprintf(stderr, "centralctl %s: cannot connect to the "
+		    "database\n", cmd);
+		return NULL;
+	}
+	return db_pgconn(ctx->db);
+}
+
+int
+cctl_read_secret(const char *cmd, const char *path, const char *what,
+    const char *whom, char *buf, size_t bufsz, size_t *len)
+{
+	struct termios	 old, quiet;
+	FILE		*fp = stdin;
+	char		*again;
+	int		 tty = 0, rc = 1, round;
+	size_t		 n;
+
+	if (bufsz < 2 || bufsz > INT_MAX)
+		return 1;
+	if ((again = malloc(bufsz)) == NULL) {
+		fprintf(stderr, "centralctl %s: out of memory\n", cmd);
+		return 1;
+	}
+	if (path != NULL && (fp = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "centralctl %s: cannot open %s: %s\n", cmd,
+		    path, strerror(errno));
+		free(again);
+		return 1;
+	}
+	if (path == NULL && isatty(STDIN_FILENO) &&
+	    tcgetattr(STDIN_FILENO, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tty = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+	}
+	for (round = 0; round < (tty ? 2 : 1); round++) {
+		char	*dst = round == 0 ? buf : again;
+
+		if (tty && round == 0)
+			fprintf(stderr, "%c%s for %s: ",
+			    toupper((unsigned char)what[0]), what + 1, whom);
+		else if (tty)
+			fprintf(stderr, "The same %s again for %s: ", what,
+			    whom);
+		if (fgets(dst, (int)bufsz, fp) == NULL) {
+			fprintf(stderr, "%scentralctl %s: no %s on %s\n",
+			    tty ? "\n" : "", cmd, what, path != NULL ? path :
+			    "standard input");
+			goto done;
+		}
+		if (tty)
+			fputc('\n', stderr);
+		n = strcspn(dst, "\r\n");
+		if (dst[n] == '\0' && !feof(fp)) {
+			fprintf(stderr, "centralctl %s: the %s line is over "
+			    "%zu bytes\n", cmd, what, bufsz - 3);
+			goto done;
+		}
+		dst[n] = '\0';
+	}
+	if (tty && strcmp(buf, again) != 0) {
+		fprintf(stderr, "centralctl %s: the two %ss differ; nothing "
+		    "changed\n", cmd, what);
+		goto done;
+	}
+	*len = strlen(buf);
+	rc = 0;
+done:
+	explicit_bzero(again, bufsz);
+	free(again);
+	if (tty)
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	if (fp != stdin)
+		fclose(fp);
+	return rc;
 }
 
 static int

@@ -17,6 +17,7 @@
 #include "feed.h"
 #include "feedlog.h"
 #include "log.h"
+#include "pgutil.h"
 #include "policy.h"
 #include "proto.h"
 
@@ -451,41 +452,10 @@ creg_error(struct proto_error *err, int rc, const char *field,
 	return rc;
 }
 
-/* Log a failed statement: the primary message and SQLSTATE only, never
- * DETAIL, which may quote a row and so personal data. */
-static void
-creg_log_result(PGconn *conn, const char *what, const PGresult *res)
-{
-	const char	*msg = NULL, *state = NULL;
-	size_t		 n;
-
-	if (res != NULL) {
-		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	}
-	if (msg == NULL)
-		msg = PQerrorMessage(conn);
-	n = strcspn(msg, "\r\n");
-	log_warnx("registry: %s: %.*s%s%s%s", what, (int)n, msg,
-	    state != NULL ? " (SQLSTATE " : "", state != NULL ? state : "",
-	    state != NULL ? ")" : "");
-}
-
-/* 1 if the failed result is SQLSTATE state. */
-static int
-creg_sqlstate(const PGresult *res, const char *state)
-{
-	const char	*s;
-
-	if (res == NULL)
-		return 0;
-	s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	return s != NULL && strcmp(s, state) == 0;
-}
-
 /*
- * Runs a statement that returns rows; 0 and *out, or ERR_DB (logged;
- * *out NULL). The caller PQclear()s *out.
+ * Runs a statement that returns rows; 0 and *out, or ERR_DB with the
+ * failed result in *out (logged unless a unique violation, which is the
+ * caller's to report). The caller PQclear()s *out either way.
  */
 static int
 creg_query(PGconn *conn, const char *what, const char *sql, int n,
@@ -496,32 +466,13 @@ creg_query(PGconn *conn, const char *what, const char *sql, int n,
 	r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		/* A unique violation is the caller's to report. */
-		if (!creg_sqlstate(r, "23505"))
-			creg_log_result(conn, what, r);
+		if (!pgu_sqlstate(r, PGU_UNIQUE_VIOLATION))
+			pgu_log_result(conn, "registry", what, r);
 		*out = r;
 		return ERR_DB;
 	}
 	*out = r;
 	return 0;
-}
-
-/* A simple command (BEGIN, COMMIT, ROLLBACK); 0 or ERR_DB. */
-static int
-creg_command(PGconn *conn, const char *sql, const char *tag)
-{
-	PGresult	*r;
-	int		 ok;
-
-	r = PQexec(conn, sql);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK &&
-	    strcmp(PQcmdStatus(r), tag) == 0;
-	if (!ok && PQresultStatus(r) == PGRES_COMMAND_OK)
-		log_warnx("registry: %s: answered %s: the transaction had "
-		    "failed and was rolled back", sql, PQcmdStatus(r));
-	else if (!ok)
-		creg_log_result(conn, sql, r);
-	PQclear(r);
-	return ok ? 0 : ERR_DB;
 }
 
 int
@@ -531,15 +482,15 @@ creg_begin(PGconn *conn)
 		log_warnx("registry: BEGIN: a transaction is already open");
 		return ERR_DB;
 	}
-	return creg_command(conn, "BEGIN", "BEGIN");
+	return pgu_command(conn, "registry", "BEGIN", "BEGIN");
 }
 
 int
 creg_commit(PGconn *conn)
 {
 	/* COMMIT of a failed transaction answers "ROLLBACK", which is not
-	 * success: creg_command() checks the tag. */
-	return creg_command(conn, "COMMIT", "COMMIT");
+	 * success: pgu_command() checks the tag. */
+	return pgu_command(conn, "registry", "COMMIT", "COMMIT");
 }
 
 int
@@ -549,7 +500,7 @@ creg_rollback(PGconn *conn)
 
 	if (st != PQTRANS_INTRANS && st != PQTRANS_INERROR)
 		return 0;
-	return creg_command(conn, "ROLLBACK", "ROLLBACK");
+	return pgu_command(conn, "registry", "ROLLBACK", "ROLLBACK");
 }
 
 /* A mutator needs the caller's transaction, open and healthy. */
@@ -1392,7 +1343,7 @@ creg_post_enrol(PGconn *conn, const char *actor, const char *code,
 	if ((rc = creg_query(conn, "enrol post", creg_post_enrol_sql, 5,
 	    params, &r)) != 0) {
 		/* Another transaction bound the CN meanwhile. */
-		if (creg_sqlstate(r, "23505"))
+		if (pgu_sqlstate(r, PGU_UNIQUE_VIOLATION))
 			rc = creg_error(err, ERR_CONFLICT, "cert_cn",
 			    "certificate CN \"%s\" is bound to another post",
 			    cert_cn);
@@ -1528,7 +1479,7 @@ creg_stream(PGconn *conn, const char *what, const char *sql, int n,
 		return ERR_DB;
 	}
 	if (!PQsendQueryParams(conn, sql, n, NULL, params, NULL, NULL, 0)) {
-		creg_log_result(conn, what, NULL);
+		pgu_log_result(conn, "registry", what, NULL);
 		return ERR_DB;
 	}
 	if (!PQsetSingleRowMode(conn))
@@ -1553,7 +1504,7 @@ creg_stream(PGconn *conn, const char *what, const char *sql, int n,
 				done = stopped = 1;
 			break;
 		default:
-			creg_log_result(conn, what, r);
+			pgu_log_result(conn, "registry", what, r);
 			rc = ERR_DB;
 			done = 1;
 			break;

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "pgutil.h"
 #include "proto.h"
 
 struct db {
@@ -128,27 +129,6 @@ db_conn_error(const struct db *db, char *buf, size_t bufsz)
 	(void)snprintf(buf, bufsz, "%.*s", (int)n, m);	/* truncation ok */
 }
 
-/* Log a failed statement: the primary message and SQLSTATE only, never
- * DETAIL, which may quote a row and so personal data. */
-static void
-db_log_result(const struct db *db, const char *what, const PGresult *res)
-{
-	const char	*msg = NULL, *state = NULL;
-	char		 buf[256];
-
-	if (res != NULL) {
-		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	}
-	if (msg == NULL) {
-		db_conn_error(db, buf, sizeof(buf));
-		msg = buf;
-	}
-	log_warnx("database: %s: %s%s%s%s", what, msg,
-	    state != NULL ? " (SQLSTATE " : "", state != NULL ? state : "",
-	    state != NULL ? ")" : "");
-}
-
 /* Per-session settings: a batch is acknowledged only once it is on disk,
  * whatever the server's default for synchronous_commit. */
 static int
@@ -159,7 +139,7 @@ db_session_setup(struct db *db)
 
 	res = PQexec(db->conn, "SELECT current_setting('synchronous_commit')");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		db_log_result(db, "session setup", res);
+		pgu_log_result(db->conn, "database", "session setup", res);
 		PQclear(res);
 		return ERR_DB;
 	}
@@ -169,7 +149,7 @@ db_session_setup(struct db *db)
 		return 0;
 	res = PQexec(db->conn, "SET synchronous_commit TO on");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_log_result(db, "session setup", res);
+		pgu_log_result(db->conn, "database", "session setup", res);
 		PQclear(res);
 		return ERR_DB;
 	}
@@ -246,7 +226,7 @@ db_ping(struct db *db)
 		res = PQexec(db->conn, "SELECT 1");
 		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 		if (!ok && PQstatus(db->conn) != CONNECTION_BAD) {
-			db_log_result(db, "ping", res);
+			pgu_log_result(db->conn, "database", "ping", res);
 			PQclear(res);
 			return ERR_DB;
 		}
@@ -368,22 +348,6 @@ db_batch_json(const struct proto_batch *b, const unsigned char *skip,
 	return 0;
 }
 
-static int
-db_parse_u64(const char *s, uint64_t *out)
-{
-	char			*end;
-	unsigned long long	 v;
-
-	if (*s < '0' || *s > '9')
-		return ERR_PARSE;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return ERR_RANGE;
-	*out = v;
-	return 0;
-}
-
 /*
  * Runs one statement of the store with (post, json), reconnecting once if
  * the connection was lost on the way (PostgreSQL restarted): both
@@ -409,7 +373,7 @@ db_store_exec(struct db *db, const char *sql, const char *what,
 			PQclear(r);
 			continue;
 		}
-		db_log_result(db, what, r);
+		pgu_log_result(db->conn, "database", what, r);
 		PQclear(r);
 		return NULL;
 	}
@@ -507,7 +471,6 @@ db_copy_batch(struct db *db, const struct proto_batch *b)
 {
 	struct db_buf	 w;
 	PGresult	*r;
-	const char	*state;
 	int		 attempt, rc = ERR_DB;
 
 	if ((rc = db_batch_copy(b, &w)) != 0)
@@ -525,26 +488,25 @@ db_copy_batch(struct db *db, const struct proto_batch *b)
 				    "reconnecting");
 				continue;
 			}
-			db_log_result(db, "copy batch", r);
+			pgu_log_result(db->conn, "database", "copy batch", r);
 			PQclear(r);
 			break;
 		}
 		PQclear(r);
 		if (PQputCopyData(db->conn, w.p, (int)w.len) != 1 ||
 		    PQputCopyEnd(db->conn, NULL) != 1) {
-			db_log_result(db, "copy batch", NULL);
+			pgu_log_result(db->conn, "database", "copy batch",
+			    NULL);
 			break;
 		}
 		rc = 0;
 		while ((r = PQgetResult(db->conn)) != NULL) {
 			if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
-				state = PQresultErrorField(r,
-				    PG_DIAG_SQLSTATE);
-				if (state != NULL &&
-				    strcmp(state, "23505") == 0)
+				if (pgu_sqlstate(r, PGU_UNIQUE_VIOLATION))
 					rc = ERR_EXISTS;
 				else {
-					db_log_result(db, "copy batch", r);
+					pgu_log_result(db->conn, "database",
+					    "copy batch", r);
 					rc = ERR_DB;
 				}
 			}
@@ -623,7 +585,7 @@ db_store_batch(struct db *db, const struct proto_batch *b,
 	/* Committed (autocommit): what came back is durable. */
 	nrows = PQntuples(r);
 	for (i = 0; i < nrows; i++) {
-		if (db_parse_u64(PQgetvalue(r, i, 0), &seq) != 0 ||
+		if (pgu_u64(PQgetvalue(r, i, 0), &seq) != 0 ||
 		    (k = db_batch_index(b, seq, (size_t)i)) < 0 ||
 		    inserted[k]) {
 			log_warnx("database: store answered a seq not sent");
@@ -651,7 +613,7 @@ db_store_batch(struct db *db, const struct proto_batch *b,
 		}
 		for (i = 0; i < nrows; i++) {
 			st = PQgetvalue(r, i, 1);
-			if (db_parse_u64(PQgetvalue(r, i, 0), &seq) != 0 ||
+			if (pgu_u64(PQgetvalue(r, i, 0), &seq) != 0 ||
 			    db_batch_index(b, seq, 0) < 0) {
 				log_warnx("database: compare answered a seq "
 				    "not sent");
@@ -732,7 +694,7 @@ db_crossings_list(struct db *db, const struct db_filter *f,
 		return ERR_DB;
 	if (!PQsendQueryParams(db->conn, db_list_sql, 4, NULL, params, NULL,
 	    NULL, 0)) {
-		db_log_result(db, "list crossings", NULL);
+		pgu_log_result(db->conn, "database", "list crossings", NULL);
 		return ERR_DB;
 	}
 	if (!PQsetSingleRowMode(db->conn))
@@ -757,7 +719,8 @@ db_crossings_list(struct db *db, const struct db_filter *f,
 				done = stopped = 1;
 			break;
 		default:
-			db_log_result(db, "list crossings", r);
+			pgu_log_result(db->conn, "database", "list crossings",
+			    r);
 			rc = ERR_DB;
 			done = 1;
 			break;

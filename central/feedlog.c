@@ -14,10 +14,10 @@
 #include "feed.h"
 #include "feedlog.h"
 #include "log.h"
+#include "pgutil.h"
 
 #define FL_ENTRY_START	(64 * 1024)	/* first encode buffer */
 #define FL_ENTRY_MAX	(8 * 1024 * 1024)	/* policy text escaped */
-#define FL_U64_LEN	21		/* digits and a NUL */
 
 static const char	fl_take_sql[] =
 	"UPDATE feed_head SET pos = pos + 1 RETURNING pos";
@@ -40,49 +40,6 @@ static const char	fl_rows_sql[] =
 	" WHERE pos > $1::bigint AND NOT superseded"
 	" AND ($1::bigint > 0 OR op = 'upsert')"
 	" ORDER BY pos LIMIT $2::bigint";
-
-/* The primary message and SQLSTATE; never DETAIL, which may quote a row. */
-static void
-fl_log(PGconn *conn, const char *what, const PGresult *res)
-{
-	const char	*msg = NULL, *state = NULL;
-	size_t		 n;
-
-	if (res != NULL) {
-		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	}
-	if (msg == NULL)
-		msg = PQerrorMessage(conn);
-	n = strcspn(msg, "\r\n");
-	log_warnx("feed log: %s: %.*s%s%s%s", what, (int)n, msg,
-	    state != NULL ? " (SQLSTATE " : "", state != NULL ? state : "",
-	    state != NULL ? ")" : "");
-}
-
-/* A decimal uint64 from a result column; ERR_DB if it is not one. */
-static int
-fl_u64(const char *s, uint64_t *out)
-{
-	uint64_t	v = 0;
-	size_t		i;
-
-	if (s[0] == '\0')
-		return ERR_DB;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] < '0' || s[i] > '9' || i >= 19)
-			return ERR_DB;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-static void
-fl_u64_str(uint64_t v, char buf[FL_U64_LEN])
-{
-	(void)snprintf(buf, FL_U64_LEN, "%" PRIu64, v);
-}
 
 /* Encodes e into a malloc'd buffer big enough for it. */
 static int
@@ -114,7 +71,7 @@ feedlog_append(PGconn *conn, struct feed_entry *e)
 	struct proto_error	 err;
 	PGresult		*r;
 	const char		*vals[5];
-	char			 pos[FL_U64_LEN], *text = NULL;
+	char			 pos[PGU_NUM_LEN], *text = NULL;
 	uint64_t		 saved = e->pos, p;
 	size_t			 len;
 	int			 ok, rc;
@@ -133,9 +90,9 @@ feedlog_append(PGconn *conn, struct feed_entry *e)
 
 	r = PQexecParams(conn, fl_take_sql, 0, NULL, NULL, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
-	    fl_u64(PQgetvalue(r, 0, 0), &p) != 0 || p == 0 ||
+	    pgu_u64(PQgetvalue(r, 0, 0), &p) != 0 || p == 0 ||
 	    p > FEED_POS_MAX) {
-		fl_log(conn, "take a position", r);
+		pgu_log_result(conn, "feed log", "take a position", r);
 		PQclear(r);
 		return ERR_DB;
 	}
@@ -146,7 +103,7 @@ feedlog_append(PGconn *conn, struct feed_entry *e)
 		e->pos = saved;
 		return rc;
 	}
-	fl_u64_str(p, pos);
+	pgu_fmt_u64(pos, p);
 	vals[0] = pos;
 	vals[1] = feed_kind_str(e->kind);
 	vals[2] = e->id;
@@ -155,7 +112,7 @@ feedlog_append(PGconn *conn, struct feed_entry *e)
 	r = PQexecParams(conn, fl_insert_sql, 5, NULL, vals, NULL, NULL, 0);
 	free(text);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		fl_log(conn, "store an entry", r);
+		pgu_log_result(conn, "feed log", "store an entry", r);
 		PQclear(r);
 		e->pos = saved;
 		return ERR_DB;
@@ -172,8 +129,8 @@ feedlog_head(PGconn *conn, uint64_t *head)
 
 	r = PQexecParams(conn, fl_head_sql, 0, NULL, NULL, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
-	    fl_u64(PQgetvalue(r, 0, 0), &v) != 0) {
-		fl_log(conn, "read the head", r);
+	    pgu_u64(PQgetvalue(r, 0, 0), &v) != 0) {
+		pgu_log_result(conn, "feed log", "read the head", r);
 		PQclear(r);
 		return ERR_DB;
 	}
@@ -211,22 +168,6 @@ fl_buf_add(struct fl_buf *b, const char *s, size_t n)
 	return 0;
 }
 
-/* A one-word statement (BEGIN ..., COMMIT, ROLLBACK). */
-static int
-fl_exec(PGconn *conn, const char *sql)
-{
-	PGresult	*r;
-
-	r = PQexec(conn, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		fl_log(conn, sql, r);
-		PQclear(r);
-		return ERR_DB;
-	}
-	PQclear(r);
-	return 0;
-}
-
 /*
  * Streams the rows (single-row mode, so a batch of large entries is not
  * held twice) into ents, joined by ",", stopping (but draining) at max
@@ -240,19 +181,19 @@ fl_rows(PGconn *conn, uint64_t since, size_t max, size_t maxbytes,
 {
 	PGresult	*r;
 	const char	*vals[2];
-	char		 s1[FL_U64_LEN], s2[FL_U64_LEN];
+	char		 s1[PGU_NUM_LEN], s2[PGU_NUM_LEN];
 	uint64_t	 pos, prev = since;
 	size_t		 elen, total;
 	int		 i, rc = 0, full = 0;
 
 	/* One row more than max says whether max cut the batch. */
-	fl_u64_str(since, s1);
-	fl_u64_str((uint64_t)max + 1, s2);
+	pgu_fmt_u64(s1, since);
+	pgu_fmt_u64(s2, (uint64_t)max + 1);
 	vals[0] = s1;
 	vals[1] = s2;
 	if (!PQsendQueryParams(conn, fl_rows_sql, 2, NULL, vals, NULL, NULL,
 	    0)) {
-		fl_log(conn, "read entries", NULL);
+		pgu_log_result(conn, "feed log", "read entries", NULL);
 		return ERR_DB;
 	}
 	(void)PQsetSingleRowMode(conn);	/* if refused: one result, same */
@@ -263,7 +204,8 @@ fl_rows(PGconn *conn, uint64_t since, size_t max, size_t maxbytes,
 			break;
 		default:
 			if (rc == 0) {
-				fl_log(conn, "read entries", r);
+				pgu_log_result(conn, "feed log",
+				    "read entries", r);
 				rc = ERR_DB;
 			}
 			PQclear(r);
@@ -274,7 +216,7 @@ fl_rows(PGconn *conn, uint64_t since, size_t max, size_t maxbytes,
 				full = 1;
 				break;
 			}
-			if (fl_u64(PQgetvalue(r, i, 0), &pos) != 0 ||
+			if (pgu_u64(PQgetvalue(r, i, 0), &pos) != 0 ||
 			    pos <= prev || pos > FEED_POS_MAX) {
 				log_warnx("feed log: a row out of order "
 				    "after position %" PRIu64, prev);
@@ -321,13 +263,13 @@ feedlog_batch(PGconn *conn, uint64_t since, size_t max, size_t maxbytes,
 	if (since > FEED_POS_MAX || max == 0 || max > FEED_BATCH_MAX)
 		return ERR_RANGE;
 	/* One snapshot for the head and the rows. */
-	if ((rc = fl_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ "
-	    "READ ONLY")) != 0)
+	if ((rc = pgu_command(conn, "feed log", "BEGIN ISOLATION LEVEL "
+	    "REPEATABLE READ READ ONLY", NULL)) != 0)
 		return rc;
 	r = PQexecParams(conn, fl_head_sql, 0, NULL, NULL, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
-	    fl_u64(PQgetvalue(r, 0, 0), &head) != 0) {
-		fl_log(conn, "read the head", r);
+	    pgu_u64(PQgetvalue(r, 0, 0), &head) != 0) {
+		pgu_log_result(conn, "feed log", "read the head", r);
 		PQclear(r);
 		rc = ERR_DB;
 		goto done;
@@ -363,7 +305,8 @@ done:
 	free(ents.p);
 	/* Read only: COMMIT and ROLLBACK are the same; a failed transaction
 	 * needs ROLLBACK, and the connection must leave it either way. */
-	if (fl_exec(conn, rc == 0 ? "COMMIT" : "ROLLBACK") != 0 && rc == 0)
+	if (pgu_command(conn, "feed log", rc == 0 ? "COMMIT" : "ROLLBACK",
+	    NULL) != 0 && rc == 0)
 		rc = ERR_DB;
 	if (rc == ERR_CONFLICT) {
 		memset(out, 0, sizeof(*out));

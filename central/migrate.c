@@ -13,6 +13,7 @@
 #include "db.h"
 #include "err.h"
 #include "migrate.h"
+#include "pgutil.h"
 
 /* pg_advisory_xact_lock key of the migrators: "SHEKARA\x01". */
 #define MIGRATE_LOCK_SQL "SELECT pg_advisory_xact_lock(6001122692991959297)"
@@ -74,15 +75,11 @@ static void
 migrate_pgerr(PGconn *c, const PGresult *r, const char *what, char *why,
     size_t whysz)
 {
-	const char	*m = NULL;
-	size_t		 n;
+	char	m[256];
 
-	if (r != NULL)
-		m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-	if (m == NULL)
-		m = PQerrorMessage(c);
-	n = strcspn(m, "\r\n");
-	(void)snprintf(why, whysz, "%s: %.*s", what, (int)n, m);
+	pgu_error(c, r, m, sizeof(m));
+	/* Truncation is fine: a message. */
+	(void)snprintf(why, whysz, "%s: %s", what, m);
 }
 
 /*

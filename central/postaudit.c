@@ -15,6 +15,7 @@
 #include "date.h"
 #include "err.h"
 #include "log.h"
+#include "pgutil.h"
 #include "postaudit.h"
 #include "proto.h"
 
@@ -110,15 +111,6 @@ done:
 	return rc;
 }
 
-/* The first line of libpq's message, for a log line. */
-static void
-pa_pgerr(PGconn *conn, const char *what)
-{
-	const char	*m = PQerrorMessage(conn);
-
-	log_warnx("post audit: %s: %.*s", what, (int)strcspn(m, "\n"), m);
-}
-
 /* Checks new event i against its hash and its predecessor. */
 static void
 pa_check_link(const struct auditmsg_batch *b, size_t i, const char *stored,
@@ -193,13 +185,11 @@ postaudit_store(PGconn *conn, const struct auditmsg_batch *b,
 		return rc;
 	params[0] = b->post;
 	params[1] = json;
-	r = PQexecParams(conn, pa_store_sql, 2, NULL, params, NULL, NULL, 0);
+	rc = pgu_exec(conn, "post audit", "cannot store a batch",
+	    pa_store_sql, 2, params, PGRES_TUPLES_OK, &r);
 	free(json);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		pa_pgerr(conn, "cannot store a batch");
-		PQclear(r);
-		return ERR_DB;
-	}
+	if (rc != 0)
+		return rc;
 	if ((size_t)PQntuples(r) != b->n || PQnfields(r) != 3) {
 		log_warnx("post audit: post %s: %d rows for %zu events", b->post,
 		    PQntuples(r), b->n);

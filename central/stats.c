@@ -17,6 +17,7 @@
 #include "date.h"
 #include "err.h"
 #include "log.h"
+#include "pgutil.h"
 #include "stats.h"
 #include "www.h"
 
@@ -154,19 +155,8 @@ static int
 stats_exec(PGconn *conn, const char *sql, int n, const char *const *v,
     PGresult **out)
 {
-	PGresult	*r;
-	const char	*msg;
-
-	r = PQexecParams(conn, sql, n, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		msg = PQresultErrorMessage(r);
-		log_warnx("stats: query failed: %.*s", (int)strcspn(msg, "\n"),
-		    msg);
-		PQclear(r);
-		return ERR_DB;
-	}
-	*out = r;
-	return 0;
+	return pgu_exec(conn, "stats", "query failed", sql, n, v,
+	    PGRES_TUPLES_OK, out);
 }
 
 /* A count column (bigint or numeric text, NULL as 0). */

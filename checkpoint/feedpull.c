@@ -5,7 +5,6 @@
  * nothing, is recorded for GET /v1/status, logged once per distinct error
  * and retried with backoff. */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +18,7 @@
 
 #include <curl/curl.h>
 
+#include "centrehttp.h"
 #include "ckcfg.h"
 #include "date.h"
 #include "err.h"
@@ -33,23 +33,16 @@
 _Static_assert(CK_VERIFY_KEYS_MAX == FEEDFRAME_KEYS_MAX,
     "feed.verify_keys holds what a feedframe_keys holds");
 
-#define FP_FILE_MAX	(1024 * 1024)	/* a PEM file, at most */
 #define FP_ENTRY_MIN	40	/* bytes of the smallest entry in a batch */
 #define FP_ERR_MAX	255	/* proto_feed_status.last_error */
 
 _Static_assert(sizeof(((struct proto_feed_status *)0)->last_error) ==
     FP_ERR_MAX + 1, "last_error sizes");
 
-struct fp_buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
 struct feedpull {
 	struct registry		*reg;
 	struct feedframe_keys	 keys;
-	CURL			*curl;
+	struct centrehttp	 http;	/* curl, PEM files, the answer */
 	struct curl_slist	*hdrs;
 	char			 base[1024];	/* .../v1/feed?since= */
 	char			 url[1100];
@@ -57,9 +50,6 @@ struct feedpull {
 	long			 backoff_min_ms;
 	long			 backoff_max_ms;
 
-	struct fp_buf		 ca, cert, key;	/* PEM, read once */
-	struct fp_buf		 answer;
-	char			 curlerr[CURL_ERROR_SIZE];
 
 	/* Log once per distinct error: its text without the details that
 	 * change from one try to the next. */
@@ -184,157 +174,17 @@ feedpull_apply_frame(struct registry *reg, const struct feedframe_keys *keys,
  * The puller.
  */
 
+/* What the feed adds to the shared handle: GET, and the frame it accepts. */
 static int
-fp_read_file(const char *path, struct fp_buf *b)
+fp_setup_curl(struct feedpull *fp)
 {
-	char	*p;
-	size_t	 len = 0;
-	ssize_t	 n;
-	int	 fd, saved;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("feed: open %s", path);
-		return ERR_IO;
-	}
-	if ((p = malloc(FP_FILE_MAX)) == NULL) {
-		close(fd);
-		return ERR_NOMEM;
-	}
-	for (;;) {
-		n = read(fd, p + len, FP_FILE_MAX - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			saved = errno;
-			log_warn("feed: read %s", path);
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == FP_FILE_MAX) {
-			saved = 0;
-			log_warnx("feed: %s is larger than %d bytes", path,
-			    FP_FILE_MAX);
-			goto fail;
-		}
-	}
-	close(fd);
-	if (len == 0) {
-		log_warnx("feed: %s is empty", path);
-		free(p);
-		return ERR_IO;
-	}
-	b->p = p;
-	b->len = len;
-	b->cap = FP_FILE_MAX;
-	return 0;
-
-fail:
-	explicit_bzero(p, len);
-	free(p);
-	close(fd);
-	errno = saved;
-	return ERR_IO;
-}
-
-static void
-fp_buf_wipe(struct fp_buf *b)
-{
-	if (b->p != NULL) {
-		explicit_bzero(b->p, b->len);
-		free(b->p);
-	}
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
-static size_t
-fp_write_cb(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct fp_buf	*b = arg;
-	size_t		 n = size * nmemb, ncap;
-	char		*np;
-
-	if (n > FEEDPULL_FRAME_MAX - b->len)
-		return 0;	/* curl fails the transfer: too large */
-	if (b->len + n > b->cap) {
-		ncap = b->cap == 0 ? 65536 : b->cap;
-		while (ncap < b->len + n)
-			ncap *= 2;
-		if (ncap > FEEDPULL_FRAME_MAX)
-			ncap = FEEDPULL_FRAME_MAX;
-		if ((np = realloc(b->p, ncap)) == NULL)
-			return 0;
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	return n;
-}
-
-static int
-fp_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-    curl_off_t ultotal, curl_off_t ulnow)
-{
-	struct feedpull	*fp = arg;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return atomic_load(&fp->stop) ? 1 : 0;	/* non-zero aborts */
-}
-
-static int
-fp_setup_curl(struct feedpull *fp, const struct ck_cfg *cfg)
-{
-	struct curl_blob	 ca, cert, key;
-	CURLcode		 rc = CURLE_OK;
-
-	if ((fp->curl = curl_easy_init()) == NULL)
-		return ERR_NOMEM;
 	if ((fp->hdrs = curl_slist_append(NULL,
 	    "Accept: application/x-shekara-feed")) == NULL)
 		return ERR_NOMEM;
-
-	ca = (struct curl_blob){ fp->ca.p, fp->ca.len, CURL_BLOB_NOCOPY };
-	cert = (struct curl_blob){ fp->cert.p, fp->cert.len,
-	    CURL_BLOB_NOCOPY };
-	key = (struct curl_blob){ fp->key.p, fp->key.len, CURL_BLOB_NOCOPY };
-
-#define SET(opt, val) do {						\
-	if (rc == CURLE_OK)						\
-		rc = curl_easy_setopt(fp->curl, (opt), (val));		\
-} while (0)
-	SET(CURLOPT_PROTOCOLS_STR, "https");
-	SET(CURLOPT_HTTPGET, 1L);
-	SET(CURLOPT_HTTPHEADER, fp->hdrs);
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_ERRORBUFFER, fp->curlerr);
-	SET(CURLOPT_WRITEFUNCTION, fp_write_cb);
-	SET(CURLOPT_WRITEDATA, &fp->answer);
-	SET(CURLOPT_XFERINFOFUNCTION, fp_progress_cb);
-	SET(CURLOPT_XFERINFODATA, fp);
-	SET(CURLOPT_NOPROGRESS, 0L);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, cfg->timeout_ms);
-	SET(CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
-	SET(CURLOPT_TCP_KEEPALIVE, 1L);
-	/* Trust only the configured CA: no system bundle, no CA path. */
-	SET(CURLOPT_CAINFO, (char *)NULL);
-	SET(CURLOPT_CAPATH, (char *)NULL);
-	SET(CURLOPT_CAINFO_BLOB, &ca);
-	SET(CURLOPT_SSLCERTTYPE, "PEM");
-	SET(CURLOPT_SSLCERT_BLOB, &cert);
-	SET(CURLOPT_SSLKEYTYPE, "PEM");
-	SET(CURLOPT_SSLKEY_BLOB, &key);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-#undef SET
-	if (rc != CURLE_OK) {
-		log_warnx("feed: libcurl setup: %s", curl_easy_strerror(rc));
+	if (curl_easy_setopt(fp->http.curl, CURLOPT_HTTPGET, 1L) != CURLE_OK ||
+	    curl_easy_setopt(fp->http.curl, CURLOPT_HTTPHEADER, fp->hdrs) !=
+	    CURLE_OK) {
+		log_warnx("feed: libcurl setup refused");
 		return ERR_INVAL;
 	}
 	return 0;
@@ -389,10 +239,8 @@ feedpull_new(struct feedpull **out, const struct ck_cfg *cfg,
 	pthread_condattr_destroy(&ca);
 	atomic_init(&fp->stop, 0);
 
-	if ((rc = fp_read_file(cfg->ca_file, &fp->ca)) != 0 ||
-	    (rc = fp_read_file(cfg->cert_file, &fp->cert)) != 0 ||
-	    (rc = fp_read_file(cfg->key_file, &fp->key)) != 0 ||
-	    (rc = fp_setup_curl(fp, cfg)) != 0) {
+	if ((rc = centrehttp_init(&fp->http, cfg, "feed", FEEDPULL_FRAME_MAX,
+	    &fp->stop)) != 0 || (rc = fp_setup_curl(fp)) != 0) {
 		feedpull_free(fp);	/* reg stays the caller's */
 		return rc;
 	}
@@ -407,13 +255,8 @@ feedpull_free(struct feedpull *fp)
 	if (fp == NULL)
 		return;
 	feedpull_stop(fp);
-	if (fp->curl != NULL)
-		curl_easy_cleanup(fp->curl);
+	centrehttp_free(&fp->http);
 	curl_slist_free_all(fp->hdrs);
-	fp_buf_wipe(&fp->ca);
-	fp_buf_wipe(&fp->cert);
-	fp_buf_wipe(&fp->key);
-	fp_buf_wipe(&fp->answer);
 	registry_close(fp->reg);
 	pthread_cond_destroy(&fp->cv);
 	pthread_mutex_destroy(&fp->smu);
@@ -453,31 +296,6 @@ fp_note(struct feedpull *fp, const char *key, const char *fmt, ...)
 	memcpy(fp->last_error, msg, sizeof(fp->last_error));
 	fp->last_error_at = date_now_ms();
 	pthread_mutex_unlock(&fp->smu);
-}
-
-static const char *
-fp_curl_kind(CURLcode cc)
-{
-	switch (cc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-		return "connect";
-	case CURLE_OPERATION_TIMEDOUT:
-		return "timeout";
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_CLIENTCERT:
-	case CURLE_USE_SSL_FAILED:
-		return "tls";
-	case CURLE_WRITE_ERROR:
-		return "answer over the size limit";
-	default:
-		return "transfer";
-	}
 }
 
 /* Why a frame or batch was refused, in a few words, by code. */
@@ -549,8 +367,8 @@ fp_head(struct feedpull *fp)
 	unsigned long long	 x;
 	char			*end;
 
-	if (curl_easy_header(fp->curl, "Shekara-Feed-Head", 0, CURLH_HEADER,
-	    -1, &h) != CURLHE_OK)
+	if (curl_easy_header(fp->http.curl, "Shekara-Feed-Head", 0,
+	    CURLH_HEADER, -1, &h) != CURLHE_OK)
 		return 0;
 	v = h->value;
 	if (v[0] < '0' || v[0] > '9')
@@ -582,23 +400,22 @@ feedpull_pull_once(struct feedpull *fp, int *more)
 	    (unsigned long long)cursor);
 	if (n < 0 || (size_t)n >= sizeof(fp->url))
 		return ERR_TOOBIG;	/* cannot happen: base is shorter */
-	fp->answer.len = 0;
-	fp->curlerr[0] = '\0';
-	if (curl_easy_setopt(fp->curl, CURLOPT_URL, fp->url) != CURLE_OK) {
+	centrehttp_reset(&fp->http);
+	if (curl_easy_setopt(fp->http.curl, CURLOPT_URL, fp->url) != CURLE_OK) {
 		fp_note(fp, "curl", "cannot set up the request");
 		return ERR_INVAL;
 	}
-	cc = curl_easy_perform(fp->curl);
+	cc = curl_easy_perform(fp->http.curl);
 	if (cc != CURLE_OK) {
 		if (atomic_load(&fp->stop))
 			return ERR_TIMEOUT;	/* shutting down: no error */
 		(void)snprintf(key, sizeof(key), "curl %d", (int)cc);
 		fp_note(fp, key, "cannot pull from the centre: %s: %s",
-		    fp_curl_kind(cc), fp->curlerr[0] != '\0' ? fp->curlerr :
-		    curl_easy_strerror(cc));
+		    centrehttp_kind(cc), fp->http.err[0] != '\0' ?
+		    fp->http.err : curl_easy_strerror(cc));
 		return cc == CURLE_OPERATION_TIMEDOUT ? ERR_TIMEOUT : ERR_IO;
 	}
-	(void)curl_easy_getinfo(fp->curl, CURLINFO_RESPONSE_CODE, &status);
+	(void)curl_easy_getinfo(fp->http.curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 409) {
 		fp_note(fp, "http 409", "the centre's feed is behind this "
 		    "post (cursor %llu): was the centre restored from a "
@@ -608,8 +425,9 @@ feedpull_pull_once(struct feedpull *fp, int *more)
 	if (status != 200) {
 		(void)snprintf(key, sizeof(key), "http %ld", status);
 		memset(&perr, 0, sizeof(perr));
-		if (fp->answer.len > 0 && proto_decode_error(&estatus, &perr,
-		    (const uint8_t *)fp->answer.p, fp->answer.len) == 0)
+		if (fp->http.answer.len > 0 && proto_decode_error(&estatus,
+		    &perr, (const uint8_t *)fp->http.answer.p,
+		    fp->http.answer.len) == 0)
 			fp_note(fp, key, "the centre answered %ld: %s%s%s",
 			    status, perr.field, perr.field[0] ? ": " : "",
 			    perr.message);
@@ -617,8 +435,8 @@ feedpull_pull_once(struct feedpull *fp, int *more)
 			fp_note(fp, key, "the centre answered %ld", status);
 		return status == 401 || status == 403 ? ERR_AUTH : ERR_IO;
 	}
-	return feedpull_take(fp, (const uint8_t *)fp->answer.p,
-	    fp->answer.len, fp_head(fp), more);
+	return feedpull_take(fp, (const uint8_t *)fp->http.answer.p,
+	    fp->http.answer.len, fp_head(fp), more);
 }
 
 /* Waits ms, or until stopped. */

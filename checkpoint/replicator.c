@@ -3,7 +3,6 @@
  * events that record them, over one reused libcurl handle with a client
  * certificate and the centre's CA pinned. */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "centrehttp.h"
 #include "ckcfg.h"
 #include "date.h"
 #include "err.h"
@@ -26,19 +26,12 @@
 #include "replicator.h"
 #include "store.h"
 
-#define REP_FILE_MAX	(1024 * 1024)	/* a PEM file, at most */
 #define REP_ANSWER_MAX	(1024 * 1024)	/* the centre's answer */
 #define REP_MSG_MAX	STORE_ERROR_MAX
 
-struct rep_buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
 struct replicator {
 	struct store		*st;
-	CURL			*curl;
+	struct centrehttp	 http;	/* curl, PEM files, the answer */
 	struct curl_slist	*hdrs;
 	char			 url[1024];	/* .../crossings */
 	char			 audit_url[1024];	/* .../audit */
@@ -48,9 +41,6 @@ struct replicator {
 	long			 backoff_min_ms;
 	long			 backoff_max_ms;
 
-	struct rep_buf		 ca, cert, key;	/* PEM, read once */
-	struct rep_buf		 answer;	/* centre's reply */
-	char			 curlerr[CURL_ERROR_SIZE];
 	uint64_t		 ackseqs[PROTO_BATCH_MAX];
 	uint64_t		 marks[PROTO_BATCH_MAX];
 	struct auditmsg_event	*aevents;	/* batch_max */
@@ -68,118 +58,10 @@ struct replicator {
 	atomic_int		 stop;	/* set under mu */
 };
 
+/* What the replicator adds to the shared handle: POST of JSON. */
 static int
-rep_read_file(const char *path, struct rep_buf *b)
+rep_setup_curl(struct replicator *r)
 {
-	char	*p;
-	size_t	 len = 0;
-	ssize_t	 n;
-	int	 fd, saved;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("replicator: open %s", path);
-		return ERR_IO;
-	}
-	if ((p = malloc(REP_FILE_MAX)) == NULL) {
-		close(fd);
-		return ERR_NOMEM;
-	}
-	for (;;) {
-		n = read(fd, p + len, REP_FILE_MAX - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			saved = errno;
-			log_warn("replicator: read %s", path);
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == REP_FILE_MAX) {
-			saved = 0;
-			log_warnx("replicator: %s is larger than %d bytes",
-			    path, REP_FILE_MAX);
-			goto fail;
-		}
-	}
-	close(fd);
-	if (len == 0) {
-		log_warnx("replicator: %s is empty", path);
-		free(p);
-		return ERR_IO;
-	}
-	b->p = p;
-	b->len = len;
-	b->cap = REP_FILE_MAX;
-	return 0;
-
-fail:
-	explicit_bzero(p, len);
-	free(p);
-	close(fd);
-	errno = saved;
-	return ERR_IO;
-}
-
-static void
-rep_buf_wipe(struct rep_buf *b)
-{
-	if (b->p != NULL) {
-		explicit_bzero(b->p, b->len);
-		free(b->p);
-	}
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
-static size_t
-rep_write_cb(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct rep_buf	*b = arg;
-	size_t		 n = size * nmemb;
-	char		*np;
-	size_t		 ncap;
-
-	if (n > REP_ANSWER_MAX - b->len)
-		return 0;	/* curl fails the transfer: too large */
-	if (b->len + n > b->cap) {
-		ncap = b->cap == 0 ? 4096 : b->cap;
-		while (ncap < b->len + n)
-			ncap *= 2;
-		if (ncap > REP_ANSWER_MAX)
-			ncap = REP_ANSWER_MAX;
-		if ((np = realloc(b->p, ncap)) == NULL)
-			return 0;
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	return n;
-}
-
-static int
-rep_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-    curl_off_t ultotal, curl_off_t ulnow)
-{
-	struct replicator	*r = arg;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return atomic_load(&r->stop) ? 1 : 0;	/* non-zero aborts */
-}
-
-static int
-rep_setup_curl(struct replicator *r, const struct ck_cfg *cfg)
-{
-	struct curl_blob	 ca, cert, key;
-	CURLcode		 rc = CURLE_OK;
-
-	if ((r->curl = curl_easy_init()) == NULL)
-		return ERR_NOMEM;
 	if ((r->hdrs = curl_slist_append(NULL,
 	    "Content-Type: application/json")) == NULL)
 		return ERR_NOMEM;
@@ -189,44 +71,11 @@ rep_setup_curl(struct replicator *r, const struct ck_cfg *cfg)
 	/* No "Expect: 100-continue" round trip before each batch. */
 	if ((r->hdrs = curl_slist_append(r->hdrs, "Expect:")) == NULL)
 		return ERR_NOMEM;
-
-	ca = (struct curl_blob){ r->ca.p, r->ca.len, CURL_BLOB_NOCOPY };
-	cert = (struct curl_blob){ r->cert.p, r->cert.len, CURL_BLOB_NOCOPY };
-	key = (struct curl_blob){ r->key.p, r->key.len, CURL_BLOB_NOCOPY };
-
-#define SET(opt, val) do {						\
-	if (rc == CURLE_OK)						\
-		rc = curl_easy_setopt(r->curl, (opt), (val));		\
-} while (0)
-	SET(CURLOPT_URL, r->url);
-	SET(CURLOPT_PROTOCOLS_STR, "https");
-	SET(CURLOPT_POST, 1L);
-	SET(CURLOPT_HTTPHEADER, r->hdrs);
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_ERRORBUFFER, r->curlerr);
-	SET(CURLOPT_WRITEFUNCTION, rep_write_cb);
-	SET(CURLOPT_WRITEDATA, &r->answer);
-	SET(CURLOPT_XFERINFOFUNCTION, rep_progress_cb);
-	SET(CURLOPT_XFERINFODATA, r);
-	SET(CURLOPT_NOPROGRESS, 0L);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, cfg->timeout_ms);
-	SET(CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
-	SET(CURLOPT_TCP_KEEPALIVE, 1L);
-	/* Trust only the configured CA: no system bundle, no CA path. */
-	SET(CURLOPT_CAINFO, (char *)NULL);
-	SET(CURLOPT_CAPATH, (char *)NULL);
-	SET(CURLOPT_CAINFO_BLOB, &ca);
-	SET(CURLOPT_SSLCERTTYPE, "PEM");
-	SET(CURLOPT_SSLCERT_BLOB, &cert);
-	SET(CURLOPT_SSLKEYTYPE, "PEM");
-	SET(CURLOPT_SSLKEY_BLOB, &key);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-#undef SET
-	if (rc != CURLE_OK) {
-		log_warnx("replicator: libcurl setup: %s",
-		    curl_easy_strerror(rc));
+	if (curl_easy_setopt(r->http.curl, CURLOPT_URL, r->url) != CURLE_OK ||
+	    curl_easy_setopt(r->http.curl, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(r->http.curl, CURLOPT_HTTPHEADER, r->hdrs) !=
+	    CURLE_OK) {
+		log_warnx("replicator: libcurl setup refused");
 		return ERR_INVAL;
 	}
 	return 0;
@@ -290,10 +139,8 @@ replicator_new(struct replicator **out, const struct ck_cfg *cfg,
 		replicator_free(r);
 		return ERR_NOMEM;
 	}
-	if ((rc = rep_read_file(cfg->ca_file, &r->ca)) != 0 ||
-	    (rc = rep_read_file(cfg->cert_file, &r->cert)) != 0 ||
-	    (rc = rep_read_file(cfg->key_file, &r->key)) != 0 ||
-	    (rc = rep_setup_curl(r, cfg)) != 0) {
+	if ((rc = centrehttp_init(&r->http, cfg, "replicator", REP_ANSWER_MAX,
+	    &r->stop)) != 0 || (rc = rep_setup_curl(r)) != 0) {
 		replicator_free(r);	/* st stays the caller's */
 		return rc;
 	}
@@ -308,13 +155,8 @@ replicator_free(struct replicator *r)
 	if (r == NULL)
 		return;
 	replicator_stop(r);
-	if (r->curl != NULL)
-		curl_easy_cleanup(r->curl);
+	centrehttp_free(&r->http);
 	curl_slist_free_all(r->hdrs);
-	rep_buf_wipe(&r->ca);
-	rep_buf_wipe(&r->cert);
-	rep_buf_wipe(&r->key);
-	rep_buf_wipe(&r->answer);
 	free(r->aevents);
 	store_close(r->st);
 	pthread_cond_destroy(&r->cv);
@@ -403,31 +245,6 @@ rep_build_batch(struct replicator *r, const struct store_list *l,
 	return 0;
 }
 
-static const char *
-rep_curl_kind(CURLcode cc)
-{
-	switch (cc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-		return "connect";
-	case CURLE_OPERATION_TIMEDOUT:
-		return "timeout";
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_CLIENTCERT:
-	case CURLE_USE_SSL_FAILED:
-		return "tls";
-	case CURLE_WRITE_ERROR:
-		return "answer";
-	default:
-		return "transfer";
-	}
-}
-
 /* seq is in the sorted list l. */
 static int
 rep_in_list(const struct store_list *l, uint64_t seq)
@@ -481,18 +298,19 @@ rep_post(struct replicator *r, const char *url, const char *what,
 		goto nomem;
 	hdrs = h;
 
-	r->answer.len = 0;
-	r->curlerr[0] = '\0';
-	if (curl_easy_setopt(r->curl, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
-	    curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
-	    curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	centrehttp_reset(&r->http);
+	if (curl_easy_setopt(r->http.curl, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(r->http.curl, CURLOPT_HTTPHEADER, hdrs) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(r->http.curl, CURLOPT_POSTFIELDS, body) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(r->http.curl, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)bodylen) != CURLE_OK) {
 		rep_fail(r, "curl", "cannot set up the request");
 		rc = ERR_INVAL;
 		goto done;
 	}
-	cc = curl_easy_perform(r->curl);
+	cc = curl_easy_perform(r->http.curl);
 	if (cc != CURLE_OK) {
 		if (atomic_load(&r->stop)) {
 			rc = ERR_TIMEOUT;	/* shutting down: no error */
@@ -501,18 +319,19 @@ rep_post(struct replicator *r, const char *url, const char *what,
 		(void)snprintf(keybuf, sizeof(keybuf), "%s curl %d", what,
 		    (int)cc);
 		rep_fail(r, keybuf, "%s%s%s: %s", what, sep,
-		    rep_curl_kind(cc), r->curlerr[0] != '\0' ? r->curlerr :
-		    curl_easy_strerror(cc));
+		    centrehttp_kind(cc), r->http.err[0] != '\0' ?
+		    r->http.err : curl_easy_strerror(cc));
 		rc = cc == CURLE_OPERATION_TIMEDOUT ? ERR_TIMEOUT : ERR_IO;
 		goto done;
 	}
-	(void)curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
+	(void)curl_easy_getinfo(r->http.curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		(void)snprintf(keybuf, sizeof(keybuf), "%s http %ld", what,
 		    status);
 		memset(&perr, 0, sizeof(perr));
-		if (r->answer.len > 0 && proto_decode_error(&estatus, &perr,
-		    (const uint8_t *)r->answer.p, r->answer.len) == 0)
+		if (r->http.answer.len > 0 && proto_decode_error(&estatus,
+		    &perr, (const uint8_t *)r->http.answer.p,
+		    r->http.answer.len) == 0)
 			rep_fail(r, keybuf, "%s%scentre answered %ld: %s%s%s",
 			    what, sep, status, perr.field,
 			    perr.field[0] ? ": " : "", perr.message);
@@ -526,7 +345,8 @@ rep_post(struct replicator *r, const char *url, const char *what,
 	ack->seqs = r->ackseqs;
 	memset(&perr, 0, sizeof(perr));
 	if ((rc = proto_decode_ack(ack, PROTO_BATCH_MAX,
-	    (const uint8_t *)r->answer.p, r->answer.len, &perr)) != 0) {
+	    (const uint8_t *)r->http.answer.p, r->http.answer.len,
+	    &perr)) != 0) {
 		rep_fail(r, "ack", "%s%scentre answer undecodable: %s%s%s",
 		    what, sep, perr.field, perr.field[0] ? ": " : "",
 		    perr.message);
@@ -541,8 +361,8 @@ rep_post(struct replicator *r, const char *url, const char *what,
 	rc = 0;
 done:
 	/* The handle must not keep pointers to what we free. */
-	(void)curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, (char *)NULL);
-	(void)curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, r->hdrs);
+	(void)curl_easy_setopt(r->http.curl, CURLOPT_POSTFIELDS, (char *)NULL);
+	(void)curl_easy_setopt(r->http.curl, CURLOPT_HTTPHEADER, r->hdrs);
 	curl_slist_free_all(hdrs);
 	return rc;
 nomem:

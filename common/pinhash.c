@@ -1,5 +1,5 @@
 /* pinhash.c - scrypt PIN and password hashes as PHC strings: bounded
- * parsing, a strict unpadded base64, OpenSSL's EVP_KDF "SCRYPT" and a
+ * parsing, strict unpadded base64 (b64.h), OpenSSL's EVP_KDF "SCRYPT" and a
  * constant-time compare. */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,14 +11,12 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "b64.h"
 #include "err.h"
 #include "pinhash.h"
 
 #define PH_PREFIX	"$scrypt$"
 #define PH_PREFIX_LEN	(sizeof(PH_PREFIX) - 1)
-
-static const char	b64_alpha[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 int
 pinhash_check_pin(const char *pin, size_t len)
@@ -31,85 +29,6 @@ pinhash_check_pin(const char *pin, size_t len)
 		if (pin[i] < '!' || pin[i] > '~')
 			return 0;
 	return 1;
-}
-
-/* Unpadded base64 of in[0..n) into out; returns the characters written. */
-static size_t
-b64_encode(const uint8_t *in, size_t n, char *out)
-{
-	size_t		i, o = 0;
-	uint32_t	v;
-
-	for (i = 0; i + 3 <= n; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
-		    in[i + 2];
-		out[o++] = b64_alpha[v >> 18 & 63];
-		out[o++] = b64_alpha[v >> 12 & 63];
-		out[o++] = b64_alpha[v >> 6 & 63];
-		out[o++] = b64_alpha[v & 63];
-	}
-	if (n - i == 1) {
-		v = (uint32_t)in[i] << 16;
-		out[o++] = b64_alpha[v >> 18 & 63];
-		out[o++] = b64_alpha[v >> 12 & 63];
-	} else if (n - i == 2) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		out[o++] = b64_alpha[v >> 18 & 63];
-		out[o++] = b64_alpha[v >> 12 & 63];
-		out[o++] = b64_alpha[v >> 6 & 63];
-	}
-	return o;
-}
-
-static int
-b64_value(char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Strict unpadded base64 of s[0..len) into out (room for outsz bytes):
- * ERR_PARSE for a character outside the alphabet, a length of 4k+1 or
- * non-zero trailing bits (so each value has one spelling), ERR_RANGE if it
- * decodes to more than outsz bytes. *outlen set.
- */
-static int
-b64_decode(const char *s, size_t len, uint8_t *out, size_t outsz,
-    size_t *outlen)
-{
-	size_t		i, o = 0, n;
-	uint32_t	acc = 0;
-	int		bits = 0, v;
-
-	if (len % 4 == 1)
-		return ERR_PARSE;
-	n = len / 4 * 3 + (len % 4 == 0 ? 0 : len % 4 - 1);
-	if (n > outsz)
-		return ERR_RANGE;
-	for (i = 0; i < len; i++) {
-		if ((v = b64_value(s[i])) < 0)
-			return ERR_PARSE;
-		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
-		return ERR_PARSE;
-	*outlen = o;
-	return 0;
 }
 
 /* A decimal 0..9999 without sign or leading zero at s[*i..len), up to
@@ -194,7 +113,7 @@ phc_parse(const char *s, size_t slen, struct phc *ph)
 	b64max = (PINHASH_SALT_MAX * 4 + 2) / 3;
 	if (i - start > b64max)
 		return ERR_RANGE;
-	if ((rc = b64_decode(s + start, i - start, ph->salt,
+	if ((rc = b64_decode(s + start, i - start, 0, ph->salt,
 	    sizeof(ph->salt), &ph->saltlen)) != 0)
 		return rc;
 	i++;
@@ -208,7 +127,7 @@ phc_parse(const char *s, size_t slen, struct phc *ph)
 	b64max = (PINHASH_KEY_MAX * 4 + 2) / 3;
 	if (i - start > b64max)
 		return ERR_RANGE;
-	if ((rc = b64_decode(s + start, i - start, ph->key,
+	if ((rc = b64_decode(s + start, i - start, 0, ph->key,
 	    sizeof(ph->key), &ph->keylen)) != 0)
 		return rc;
 
@@ -321,7 +240,7 @@ phc_make(const char *secret, size_t len,
 	uint8_t			salt[PINHASH_SALT_LEN];
 	uint8_t			key[PINHASH_HASH_LEN];
 	char			buf[PINHASH_STR_MAX + 1];
-	size_t			o;
+	size_t			o, w;
 	int			n, rc;
 
 	if (params != NULL)
@@ -343,12 +262,16 @@ phc_make(const char *secret, size_t len,
 	}
 	/* 22 + 1 + 43 characters still fit in buf. */
 	o = (size_t)n;
-	o += b64_encode(salt, sizeof(salt), buf + o);
-	buf[o++] = '$';
-	o += b64_encode(key, sizeof(key), buf + o);
-	buf[o] = '\0';
+	if ((rc = b64_encode(salt, sizeof(salt), 0, buf + o, sizeof(buf) - o,
+	    &w)) == 0) {
+		o += w;
+		buf[o++] = '$';		/* where the NUL was */
+		rc = b64_encode(key, sizeof(key), 0, buf + o, sizeof(buf) - o,
+		    &w);
+		o += rc == 0 ? w : 0;
+	}
 	OPENSSL_cleanse(key, sizeof(key));
-	if (o >= outsz)
+	if (rc != 0 || o >= outsz)
 		return ERR_TOOBIG;
 	memcpy(out, buf, o + 1);
 	return 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "b64.h"
 #include "err.h"
 #include "feedframe.h"
 #include "proto.h"
@@ -18,92 +19,11 @@
 #define FF_SIG_B64_LEN	88	/* 64 bytes: 21 groups, one with "==" */
 #define FF_LEN_DIGITS	20	/* more digits than this: malformed */
 
-static const char	ff_b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Standard base64 with padding; out has room for 4 * ceil(len / 3) + 1. */
-static void
-ff_b64_encode(const uint8_t *p, size_t len, char *out)
-{
-	size_t		i, o = 0;
-	uint32_t	v;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		out[o++] = ff_b64[v >> 18];
-		out[o++] = ff_b64[v >> 12 & 63];
-		out[o++] = ff_b64[v >> 6 & 63];
-		out[o++] = ff_b64[v & 63];
-	}
-	if (len - i == 1) {
-		v = (uint32_t)p[i] << 16;
-		out[o++] = ff_b64[v >> 18];
-		out[o++] = ff_b64[v >> 12 & 63];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (len - i == 2) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-		out[o++] = ff_b64[v >> 18];
-		out[o++] = ff_b64[v >> 12 & 63];
-		out[o++] = ff_b64[v >> 6 & 63];
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-}
-
-static int
-ff_b64_value(uint8_t ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
 /* 1 if ch may appear in the signature field (for ERR_SHORT vs ERR_PARSE). */
 static int
 ff_b64_char(uint8_t ch)
 {
-	return ff_b64_value(ch) >= 0 || ch == '=';
-}
-
-/*
- * Exactly the canonical encoding of a 64-byte signature: 85 symbols, the
- * last with its 4 low bits zero, then "==". 0 or ERR_PARSE.
- */
-static int
-ff_sig_decode(const uint8_t *s, uint8_t sig[SIGN_SIG_LEN])
-{
-	uint32_t	v;
-	size_t		i, o = 0;
-	int		a, b, c, d;
-
-	for (i = 0; i < 84; i += 4) {
-		a = ff_b64_value(s[i]);
-		b = ff_b64_value(s[i + 1]);
-		c = ff_b64_value(s[i + 2]);
-		d = ff_b64_value(s[i + 3]);
-		if (a < 0 || b < 0 || c < 0 || d < 0)
-			return ERR_PARSE;
-		v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 |
-		    (uint32_t)d;
-		sig[o++] = (uint8_t)(v >> 16);
-		sig[o++] = (uint8_t)(v >> 8);
-		sig[o++] = (uint8_t)v;
-	}
-	a = ff_b64_value(s[84]);
-	b = ff_b64_value(s[85]);
-	if (a < 0 || b < 0 || (b & 15) != 0 || s[86] != '=' || s[87] != '=')
-		return ERR_PARSE;
-	sig[o] = (uint8_t)((uint32_t)a << 2 | (uint32_t)b >> 4);
-	return 0;
+	return b64_value(ch, 0) >= 0 || ch == '=';
 }
 
 /* "shekara-feed-v1\n" + batch, malloc'd. */
@@ -140,7 +60,9 @@ feedframe_head(const struct sign_key *k, const uint8_t *batch, size_t len,
 		return rc;
 	sign_key_public(k, pub);
 	sign_keyid(pub, id);
-	ff_b64_encode(sig, sizeof(sig), b64);
+	if ((rc = b64_encode(sig, sizeof(sig), B64_PAD, b64, sizeof(b64),
+	    NULL)) != 0)
+		return rc;	/* not reached: b64 has room */
 	n = snprintf(head, headsz, "%s %d %s %s %zu\n", FEEDFRAME_MAGIC,
 	    FEEDFRAME_VERSION, id, b64, len);
 	if (n < 0 || (size_t)n >= headsz)
@@ -241,7 +163,9 @@ feedframe_open(const uint8_t *p, size_t len,
 		return ff_fail(err, rc, "signature", rc == ERR_SHORT ?
 		    "the frame is cut short" :
 		    "the signature must be 88 characters of base64");
-	if (ff_sig_decode(p + sigoff, sig) != 0)
+	/* Exactly the canonical encoding of 64 bytes. */
+	if (b64_decode((const char *)p + sigoff, siglen, B64_PAD, sig,
+	    sizeof(sig), &n) != 0 || n != sizeof(sig))
 		return ff_fail(err, ERR_PARSE, "signature",
 		    "the signature is not the base64 of 64 bytes");
 	if ((rc = ff_field(&c, 1, FF_LEN_DIGITS, ff_digit, '\n', &lenoff,

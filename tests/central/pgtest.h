@@ -2,7 +2,8 @@
  * pgt_start() uses $SHEKARA_TEST_PG (a conninfo) if set, else starts one
  * with scripts/pg.sh in a temporary directory (the tests run from the
  * repository root); pgt_newdb() makes an empty database per test so tests
- * do not see each other. Included by one test file each: all static. */
+ * do not see each other; pgt_newdb_migrated() one with the schema.
+ * Included by one test file each: all static. */
 #ifndef SHEKARA_PGTEST_H
 #define SHEKARA_PGTEST_H
 
@@ -13,6 +14,9 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+
+#include "db.h"
+#include "migrate.h"
 
 static char	pgt_dir[64];
 static char	pgt_conninfo[512];	/* the server's "shekara" database */
@@ -134,6 +138,27 @@ pgt_newdb(char *out, size_t outsz)
 	/* Later keywords win: dbname replaces the server's default. */
 	(void)snprintf(out, outsz, "%s dbname=%s", pgt_conninfo, name);
 	return 0;
+}
+
+/* pgt_newdb() with every migration applied (the migrator's report
+ * discarded); 0 or -1. The includer includes db.h and migrate.h. */
+static inline int
+pgt_newdb_migrated(char *out, size_t outsz)
+{
+	struct db	*db;
+	FILE		*devnull;
+	int		 rc;
+
+	if (pgt_newdb(out, outsz) != 0 || (db = db_new(out)) == NULL)
+		return -1;
+	if ((devnull = fopen("/dev/null", "w")) == NULL) {
+		db_free(db);
+		return -1;
+	}
+	rc = migrate_apply(db, devnull, stderr);
+	fclose(devnull);
+	db_free(db);
+	return rc == 0 ? 0 : -1;
 }
 
 #endif

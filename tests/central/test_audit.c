@@ -88,21 +88,10 @@ static int
 setup(void **state)
 {
 	struct fx	*fx;
-	struct db	*db;
-	FILE		*devnull;
-	int		 rc;
 
 	if ((fx = calloc(1, sizeof(*fx))) == NULL)
 		return -1;
-	if (pgt_newdb(fx->conninfo, sizeof(fx->conninfo)) != 0 ||
-	    (db = db_new(fx->conninfo)) == NULL)
-		return -1;
-	if ((devnull = fopen("/dev/null", "w")) == NULL)
-		return -1;
-	rc = migrate_apply(db, devnull, stderr);
-	fclose(devnull);
-	db_free(db);
-	if (rc != 0)
+	if (pgt_newdb_migrated(fx->conninfo, sizeof(fx->conninfo)) != 0)
 		return -1;
 	fx->conn = PQconnectdb(fx->conninfo);
 	fx->other = PQconnectdb(fx->conninfo);
