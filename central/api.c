@@ -239,8 +239,9 @@ api_body_json(struct api_req *r)
 	o = json_loadb((const char *)r->body, r->bodylen,
 	    JSON_REJECT_DUPLICATES, &e);
 	if (o == NULL) {
-		api_error(r, 400, "", "the body is not JSON: %s at line %d "
-		    "column %d", e.text, e.line, e.column);
+		/* Not e.text: it may quote the body (a password). */
+		api_error(r, 400, "", "the body is not JSON (line %d, "
+		    "column %d)", e.line, e.column);
 		return NULL;
 	}
 	if (!json_is_object(o)) {
@@ -538,6 +539,15 @@ api_request(struct evhttp_request *req, void *arg)
 	if (strlen(path) != plen) {
 		c.r.path = "?";
 		api_error(&c.r, 400, "", "the path holds a NUL byte");
+		goto done;
+	}
+	/* No route has one; in the log line it would forge lines. */
+	for (i = 0; i < plen; i++)
+		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f)
+			break;
+	if (i < plen) {
+		c.r.path = "?";
+		api_error(&c.r, 400, "", "the path holds a control character");
 		goto done;
 	}
 

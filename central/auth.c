@@ -18,9 +18,11 @@
 #include "api.h"
 #include "audit.h"
 #include "auth.h"
+#include "b64.h"
 #include "creg.h"
 #include "err.h"
 #include "log.h"
+#include "pgutil.h"
 #include "pinhash.h"
 
 /* An RFC 3339 UTC text of a timestamptz column, to the second. */
@@ -103,39 +105,6 @@ auth_check_display(const char *s)
 	return 1;
 }
 
-static void
-auth_log_result(PGconn *conn, const char *what, const PGresult *r)
-{
-	const char	*m = r != NULL ? PQresultErrorMessage(r) : NULL;
-
-	if (m == NULL || m[0] == '\0')
-		m = PQerrorMessage(conn);
-	log_warnx("people: %s: %.*s", what, (int)strcspn(m, "\n"), m);
-}
-
-/* A statement; 0 with *out (PQclear it) when its status is want, else
- * ERR_DB (logged, *out NULL). */
-static int
-auth_exec(PGconn *conn, const char *what, const char *sql, int n,
-    const char *const *params, ExecStatusType want, PGresult **out)
-{
-	PGresult	*r;
-
-	r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != want) {
-		auth_log_result(conn, what, r);
-		PQclear(r);
-		if (out != NULL)
-			*out = NULL;
-		return ERR_DB;
-	}
-	if (out != NULL)
-		*out = r;
-	else
-		PQclear(r);
-	return 0;
-}
-
 /* Appends an audit event with detail (a JSON object, decref'd here). */
 static int
 auth_audit(PGconn *conn, const char *actor, const char *action,
@@ -162,30 +131,16 @@ auth_audit(PGconn *conn, const char *actor, const char *action,
 static int
 auth_secret_new(char *secret)
 {
-	static const char	alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				    "abcdefghijklmnopqrstuvwxyz0123456789-_";
-	uint8_t			b[AUTH_SECRET_BYTES + 1];
-	size_t			i, o = 0;
-	uint32_t		v;
+	uint8_t	b[AUTH_SECRET_BYTES];
+	size_t	o = 0;
+	int	rc;
 
 	if (RAND_bytes(b, AUTH_SECRET_BYTES) != 1)
 		return ERR_IO;
-	b[AUTH_SECRET_BYTES] = 0;
-	/* 32 bytes: ten groups of three, then two bytes (three chars). */
-	for (i = 0; i + 3 <= AUTH_SECRET_BYTES; i += 3) {
-		v = (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8 | b[i + 2];
-		secret[o++] = alpha[v >> 18 & 63];
-		secret[o++] = alpha[v >> 12 & 63];
-		secret[o++] = alpha[v >> 6 & 63];
-		secret[o++] = alpha[v & 63];
-	}
-	v = (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8;
-	secret[o++] = alpha[v >> 18 & 63];
-	secret[o++] = alpha[v >> 12 & 63];
-	secret[o++] = alpha[v >> 6 & 63];
-	secret[o] = '\0';
+	rc = b64_encode(b, sizeof(b), B64_URL, secret, AUTH_SECRET_LEN + 1,
+	    &o);
 	OPENSSL_cleanse(b, sizeof(b));
-	if (o != AUTH_SECRET_LEN)
+	if (rc != 0 || o != AUTH_SECRET_LEN)
 		return ERR_INVAL;
 	return 0;
 }
@@ -217,10 +172,7 @@ auth_check_secret(const char *s, size_t len)
 	if (s == NULL || len != AUTH_SECRET_LEN)
 		return 0;
 	for (i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-		    s[i] == '_'))
+		if (b64_value((unsigned char)s[i], B64_URL) < 0)
 			return 0;
 	return 1;
 }
@@ -295,7 +247,7 @@ auth_user_add(PGconn *conn, const char *name, const char *display,
 	params[4] = actor;
 	if ((rc = creg_begin(conn)) != 0)
 		return rc;
-	if ((rc = auth_exec(conn, "add user", sql, 5, params,
+	if ((rc = pgu_exec(conn, "people", "add user", sql, 5, params,
 	    PGRES_TUPLES_OK, &r)) != 0)
 		goto fail;
 	if (PQntuples(r) != 1) {
@@ -334,6 +286,8 @@ auth_user_set(PGconn *conn, const char *name,
 	    "AND revoked_at IS NULL";
 	static const char	admins[] = "SELECT count(*) FROM users WHERE "
 				    "active AND roles & 4 <> 0";
+	static const char	serial[] = "SELECT pg_advisory_xact_lock("
+				    "hashtext('shekara.users'))";
 	PGresult		*r;
 	const char		*params[6];
 	char			 hash[PINHASH_STR_MAX + 1], rolebuf[8];
@@ -369,8 +323,17 @@ auth_user_set(PGconn *conn, const char *name,
 	}
 	if ((rc = creg_begin(conn)) != 0)
 		return rc;
+	/*
+	 * User changes take one lock in turn, so that two administrators
+	 * demoting each other at once cannot both see the other still in
+	 * office and leave none: the second reads after the first commits.
+	 */
+	if ((rc = pgu_exec(conn, "people", "lock user changes", serial, 0,
+	    NULL, PGRES_TUPLES_OK, &r)) != 0)
+		goto fail;
+	PQclear(r);
 	params[0] = name;
-	if ((rc = auth_exec(conn, "read user", sel, 1, params,
+	if ((rc = pgu_exec(conn, "people", "read user", sel, 1, params,
 	    PGRES_TUPLES_OK, &r)) != 0)
 		goto fail;
 	if (PQntuples(r) != 1) {
@@ -392,20 +355,20 @@ auth_user_set(PGconn *conn, const char *name,
 	params[3] = display;
 	params[4] = ch->pw != NULL ? hash : NULL;
 	params[5] = actor;
-	if ((rc = auth_exec(conn, "change user", upd, 6, params,
+	if ((rc = pgu_exec(conn, "people", "change user", upd, 6, params,
 	    PGRES_COMMAND_OK, NULL)) != 0)
 		goto fail;
 	if (ch->pw != NULL) {
 		params[1] = actor;
-		if ((rc = auth_exec(conn, "end sessions", kill, 2, params,
-		    PGRES_COMMAND_OK, NULL)) != 0)
+		if ((rc = pgu_exec(conn, "people", "end sessions", kill, 2,
+		    params, PGRES_COMMAND_OK, NULL)) != 0)
 			goto fail;
 	}
 	/* The last active administrator stays one. */
 	if (oactive && (oroles & API_ADMIN) &&
 	    (!nactive || !(nroles & API_ADMIN))) {
-		if ((rc = auth_exec(conn, "count admins", admins, 0, NULL,
-		    PGRES_TUPLES_OK, &r)) != 0)
+		if ((rc = pgu_exec(conn, "people", "count admins", admins, 0,
+		    NULL, PGRES_TUPLES_OK, &r)) != 0)
 			goto fail;
 		if (strcmp(PQgetvalue(r, 0, 0), "0") == 0) {
 			PQclear(r);
@@ -457,7 +420,7 @@ auth_user_json(PGconn *conn, const char *name, json_t **out)
 	json_t			*arr, *u;
 	int			 i, rc;
 
-	if ((rc = auth_exec(conn, "list users", sql, 1, params,
+	if ((rc = pgu_exec(conn, "people", "list users", sql, 1, params,
 	    PGRES_TUPLES_OK, &r)) != 0)
 		return rc;
 	if (name != NULL && PQntuples(r) != 1) {
@@ -511,9 +474,9 @@ auth_login_failed(PGconn *conn, const char *name, const char *peer,
 
 	if (creg_begin(conn) != 0)
 		return;
-	if (count && (auth_exec(conn, "record a failed login", ins, 2, params,
-	    PGRES_COMMAND_OK, NULL) != 0 ||
-	    auth_exec(conn, "forget old failures", old, 0, NULL,
+	if (count && (pgu_exec(conn, "people", "record a failed login", ins, 2,
+	    params, PGRES_COMMAND_OK, NULL) != 0 ||
+	    pgu_exec(conn, "people", "forget old failures", old, 0, NULL,
 	    PGRES_COMMAND_OK, NULL) != 0))
 		goto fail;
 	d = json_pack("{s:s, s:s}", "reason", reason, "peer", peer);
@@ -566,8 +529,8 @@ auth_login(PGconn *conn, const char *user, size_t userlen, const char *pw,
 	(void)snprintf(win, sizeof(win), "%d", AUTH_LOGIN_WINDOW_S);
 	params[0] = name;
 	params[1] = win;
-	if ((rc = auth_exec(conn, "count failed logins", nfail, 2, params,
-	    PGRES_TUPLES_OK, &r)) != 0)
+	if ((rc = pgu_exec(conn, "people", "count failed logins", nfail, 2,
+	    params, PGRES_TUPLES_OK, &r)) != 0)
 		return rc;
 	nfailed = strtol(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
@@ -575,7 +538,7 @@ auth_login(PGconn *conn, const char *user, size_t userlen, const char *pw,
 		auth_login_failed(conn, name, peer, "throttled", 0);
 		return ERR_TOOBIG;
 	}
-	if ((rc = auth_exec(conn, "read user", sel, 1, params,
+	if ((rc = pgu_exec(conn, "people", "read user", sel, 1, params,
 	    PGRES_TUPLES_OK, &r)) != 0)
 		return rc;
 	if (PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] != '\0') {
@@ -603,15 +566,15 @@ auth_login(PGconn *conn, const char *user, size_t userlen, const char *pw,
 	if ((rc = creg_begin(conn)) != 0)
 		goto out;
 	params[0] = name;
-	if ((rc = auth_exec(conn, "clear failed logins", clear, 1, params,
-	    PGRES_COMMAND_OK, NULL)) != 0 ||
-	    (rc = auth_exec(conn, "forget old sessions", gc, 1, params,
-	    PGRES_COMMAND_OK, NULL)) != 0)
+	if ((rc = pgu_exec(conn, "people", "clear failed logins", clear, 1,
+	    params, PGRES_COMMAND_OK, NULL)) != 0 ||
+	    (rc = pgu_exec(conn, "people", "forget old sessions", gc, 1,
+	    params, PGRES_COMMAND_OK, NULL)) != 0)
 		goto fail;
 	params[0] = hex;
 	params[1] = name;
 	params[2] = ttl;
-	if ((rc = auth_exec(conn, "start a session", ins, 3, params,
+	if ((rc = pgu_exec(conn, "people", "start a session", ins, 3, params,
 	    PGRES_TUPLES_OK, &r)) != 0)
 		goto fail;
 	memset(&c, 0, sizeof(c));
@@ -682,7 +645,7 @@ auth_token_new(PGconn *conn, const char *user, const char *name, long days,
 	if ((rc = creg_begin(conn)) != 0)
 		goto out;
 	params[0] = user;
-	if ((rc = auth_exec(conn, "read user", sel, 1, params,
+	if ((rc = pgu_exec(conn, "people", "read user", sel, 1, params,
 	    PGRES_TUPLES_OK, &r)) != 0)
 		goto fail;
 	if (PQntuples(r) != 1) {
@@ -693,7 +656,7 @@ auth_token_new(PGconn *conn, const char *user, const char *name, long days,
 	}
 	c.roles = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
-	if ((rc = auth_exec(conn, "count tokens", live, 1, params,
+	if ((rc = pgu_exec(conn, "people", "count tokens", live, 1, params,
 	    PGRES_TUPLES_OK, &r)) != 0)
 		goto fail;
 	if (strtol(PQgetvalue(r, 0, 0), NULL, 10) >= AUTH_TOKENS_MAX) {
@@ -709,7 +672,7 @@ auth_token_new(PGconn *conn, const char *user, const char *name, long days,
 	params[1] = user;
 	params[2] = name;
 	params[3] = dbuf;
-	if ((rc = auth_exec(conn, "create a token", ins, 4, params,
+	if ((rc = pgu_exec(conn, "people", "create a token", ins, 4, params,
 	    PGRES_TUPLES_OK, &r)) != 0)
 		goto fail;
 	c.id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
@@ -756,7 +719,7 @@ auth_verify(PGconn *conn, const char *s, size_t len, struct auth_cred *out)
 	if ((rc = auth_sha256_hex(s, len, hex)) != 0)
 		return ERR_AUTH;
 	params[0] = hex;
-	if ((rc = auth_exec(conn, "check a credential", sel, 1, params,
+	if ((rc = pgu_exec(conn, "people", "check a credential", sel, 1, params,
 	    PGRES_TUPLES_OK, &r)) != 0)
 		return rc;
 	if (PQntuples(r) != 1) {
@@ -774,8 +737,9 @@ auth_verify(PGconn *conn, const char *s, size_t len, struct auth_cred *out)
 	touch = PQgetvalue(r, 0, 5)[0] == 't';
 	params[0] = PQgetvalue(r, 0, 0);
 	if (touch && PQtransactionStatus(conn) == PQTRANS_IDLE)
-		(void)auth_exec(conn, "mark a credential used", used, 1,
-		    params, PGRES_COMMAND_OK, NULL);	/* said if failed */
+		/* A failure is logged and changes nothing the caller needs. */
+		(void)pgu_exec(conn, "people", "mark a credential used", used,
+		    1, params, PGRES_COMMAND_OK, NULL);
 	PQclear(r);
 	*out = c;
 	return 0;
@@ -802,8 +766,8 @@ auth_revoke(PGconn *conn, int64_t id, enum auth_kind kind, const char *owner,
 	params[3] = actor;
 	if ((rc = creg_begin(conn)) != 0)
 		return rc;
-	if ((rc = auth_exec(conn, "revoke a credential", upd, 4, params,
-	    PGRES_TUPLES_OK, &r)) != 0)
+	if ((rc = pgu_exec(conn, "people", "revoke a credential", upd, 4,
+	    params, PGRES_TUPLES_OK, &r)) != 0)
 		goto fail;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
@@ -842,7 +806,7 @@ auth_tokens_json(PGconn *conn, const char *user, json_t **out)
 	json_t			*arr, *t;
 	int			 i, rc;
 
-	if ((rc = auth_exec(conn, "list tokens", sql, 1, params,
+	if ((rc = pgu_exec(conn, "people", "list tokens", sql, 1, params,
 	    PGRES_TUPLES_OK, &r)) != 0)
 		return rc;
 	if ((arr = json_array()) == NULL) {

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 
 #include "api.h"
 #include "audit.h"
@@ -236,6 +238,18 @@ cend_audit_run(evutil_socket_t fd, short what, void *arg)
 		log_warnx("libevent: cannot schedule the audit head signer");
 }
 
+/* The people's API's thread: its event loop until the main thread breaks
+ * it at shutdown. */
+static void *
+cend_people_run(void *arg)
+{
+	struct event_base	*pbase = arg;
+
+	if (event_base_loop(pbase, EVLOOP_NO_EXIT_ON_EMPTY) == -1)
+		log_warnx("libevent: the people's API loop failed");
+	return NULL;
+}
+
 static int
 cend_serve(const struct cen_cfg *cfg)
 {
@@ -245,6 +259,9 @@ cend_serve(const struct cen_cfg *cfg)
 	struct server		*srv = NULL;
 	struct api		*api = NULL;
 	struct db		*apidb = NULL;
+	struct event_base	*pbase = NULL;	/* the people's API's loop */
+	pthread_t		 pthr;
+	int			 pthr_running = 0;
 	struct sign_key		*fkey = NULL;
 	struct cend_stays	 stays;
 	struct cend_audit	 audit;
@@ -272,8 +289,18 @@ cend_serve(const struct cen_cfg *cfg)
 		log_warnx("database: %s", why);
 		goto out;
 	}
-	if ((base = event_base_new()) == NULL) {
-		log_warnx("libevent: cannot create the event base");
+	/*
+	 * Two event loops: the posts' (this thread: crossings, feed, audit
+	 * pushes, the stay deriver, head signing) and the people's API's (a
+	 * thread of its own with its own connection), so that a login's
+	 * memory-hard hash or an auditor's full verification never delays
+	 * a post. libevent must know about threads for the cross-thread
+	 * loopbreak at shutdown.
+	 */
+	if (evthread_use_pthreads() != 0 ||
+	    (base = event_base_new()) == NULL ||
+	    (pbase = event_base_new()) == NULL) {
+		log_warnx("libevent: cannot create the event bases");
 		goto out;
 	}
 	if ((rc = server_new(&srv, base, cfg, db)) != 0) {
@@ -291,7 +318,7 @@ cend_serve(const struct cen_cfg *cfg)
 		log_warnx("out of memory");
 		goto out;
 	}
-	if ((rc = api_new(&api, base, cfg, apidb)) != 0) {
+	if ((rc = api_new(&api, pbase, cfg, apidb)) != 0) {
 		log_warnx("cannot serve the people's API on %s: %s",
 		    cfg->people_listen, err_str(rc));
 		goto out;
@@ -331,6 +358,15 @@ cend_serve(const struct cen_cfg *cfg)
 		}
 		event_active(audit.ev, EV_TIMEOUT, 0);
 	}
+	if (api != NULL) {
+		if ((rc = pthread_create(&pthr, NULL, cend_people_run,
+		    pbase)) != 0) {
+			log_warnx("cannot start the people's API thread: %s",
+			    strerror(rc));
+			goto out;
+		}
+		pthr_running = 1;
+	}
 	log_info("serving %zu post(s) on %s, schema version %d", cfg->nposts,
 	    cfg->listen, migrate_latest());
 	if (event_base_dispatch(base) == -1) {
@@ -339,7 +375,15 @@ cend_serve(const struct cen_cfg *cfg)
 	}
 	status = 0;
 out:
+	if (pthr_running) {
+		(void)event_base_loopbreak(pbase);
+		(void)pthread_join(pthr, NULL);
+	}
 	api_free(api);
+	if (pbase != NULL) {
+		(void)event_base_loop(pbase, EVLOOP_NONBLOCK);
+		event_base_free(pbase);
+	}
 	db_free(apidb);
 	server_free(srv);
 	sign_key_free(fkey);

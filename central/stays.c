@@ -15,6 +15,7 @@
 #include "feed.h"
 #include "feedlog.h"
 #include "log.h"
+#include "pgutil.h"
 #include "namematch.h"
 #include "policy.h"
 #include "proto.h"
@@ -103,7 +104,10 @@ static const char stays_permits_sql[] =
 	"  SELECT id FROM permits WHERE number = $2 AND issuing_state = $1"
 	"  UNION SELECT id FROM permits"
 	"  WHERE nationality = $3 AND birth_date = $4::date)"
-	" ORDER BY id LIMIT 64";
+	/* The document's own permits first, then the latest: a person with
+	 * many namesakes' permits must not push their own out. */
+	" ORDER BY (issuing_state = $1 AND number = $2) DESC,"
+	" valid_until DESC, id LIMIT 64";
 static const char stays_row_sql[] =
 	"SELECT nationality, to_char(birth_date, 'YYYY-MM-DD'),"
 	" coalesce(rule, ''), (stays = $3::jsonb)::text,"
@@ -160,74 +164,6 @@ day_str(int64_t day, char buf[STAYS_DAY_LEN])
 		buf[0] = '\0';
 }
 
-/* A decimal integer as the database wrote it; 0 or ERR_PARSE. */
-static int
-parse_i64(const char *s, int64_t *out)
-{
-	int64_t	v = 0;
-	int	neg = 0;
-
-	if (*s == '-') {
-		neg = 1;
-		s++;
-	}
-	if (*s == '\0')
-		return ERR_PARSE;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
-			return ERR_PARSE;
-		v = v * 10 + (*s - '0');
-	}
-	*out = neg ? -v : v;
-	return 0;
-}
-
-static void
-stays_log_result(const char *what, const PGresult *r, PGconn *conn)
-{
-	const char	*msg = NULL;
-	size_t		 n;
-
-	if (r != NULL)
-		msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-	if (msg == NULL)
-		msg = PQerrorMessage(conn);
-	n = strcspn(msg, "\r\n");
-	log_warnx("stays: %s: %.*s", what, (int)n, msg);
-}
-
-/* Runs a statement without results; 0 or ERR_DB (logged). */
-static int
-stays_exec(PGconn *conn, const char *sql, const char *what)
-{
-	PGresult	*r;
-	int		 ok;
-
-	r = PQexec(conn, sql);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
-		stays_log_result(what, r, conn);
-	PQclear(r);
-	return ok ? 0 : ERR_DB;
-}
-
-static PGresult *
-stays_query(PGconn *conn, const char *sql, int n, const char *const *v,
-    const char *what)
-{
-	PGresult	*r;
-	ExecStatusType	 s;
-
-	r = PQexecParams(conn, sql, n, NULL, v, NULL, NULL, 0);
-	s = PQresultStatus(r);
-	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-		stays_log_result(what, r, conn);
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
 struct stays *
 stays_new(void)
 {
@@ -274,8 +210,8 @@ stays_policy(PGconn *conn, struct stays *st)
 	char		 version[POLICY_VERSION_MAX + 1];
 	int		 rc;
 
-	if ((r = stays_query(conn, stays_version_sql, 0, NULL,
-	    "reading the policy version")) == NULL)
+	if (pgu_exec(conn, "stays", "reading the policy version",
+	    stays_version_sql, 0, NULL, PGRES_TUPLES_OK, &r) != 0)
 		return ERR_DB;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
@@ -293,8 +229,8 @@ stays_policy(PGconn *conn, struct stays *st)
 	if (strcmp(version, st->bad_version) == 0)
 		return ERR_NOTFOUND;
 	v[0] = version;
-	if ((r = stays_query(conn, stays_yaml_sql, 1, v,
-	    "reading the policy")) == NULL)
+	if (pgu_exec(conn, "stays", "reading the policy", stays_yaml_sql, 1, v,
+	    PGRES_TUPLES_OK, &r) != 0)
 		return ERR_DB;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
@@ -312,8 +248,8 @@ stays_policy(PGconn *conn, struct stays *st)
 		    version);
 		return ERR_NOTFOUND;
 	}
-	if ((r = stays_query(conn, stays_repolicy_sql, 1, v,
-	    "marking states of an older policy")) == NULL) {
+	if (pgu_exec(conn, "stays", "marking states of an older policy",
+	    stays_repolicy_sql, 1, v, PGRES_COMMAND_OK, &r) != 0) {
 		policy_free(p);
 		return ERR_DB;
 	}
@@ -340,10 +276,10 @@ stays_today(PGconn *conn, struct stays *st, int64_t today, int64_t *out)
 		return 0;
 	}
 	v[0] = st->pol->timezone;
-	if ((r = stays_query(conn, stays_today_sql, 1, v,
-	    "today in the policy's time zone")) == NULL)
+	if (pgu_exec(conn, "stays", "today in the policy's time zone",
+	    stays_today_sql, 1, v, PGRES_TUPLES_OK, &r) != 0)
 		return ERR_DB;
-	rc = PQntuples(r) == 1 ? parse_i64(PQgetvalue(r, 0, 0), out) :
+	rc = PQntuples(r) == 1 ? pgu_i64(PQgetvalue(r, 0, 0), out) :
 	    ERR_DB;
 	PQclear(r);
 	return rc == 0 ? 0 : ERR_DB;
@@ -378,7 +314,7 @@ stays_build(const PGresult *r, struct rawstay *out)
 	int	rows = PQntuples(r), row, open_row = -1;
 
 	for (row = 0; row < rows; row++) {
-		if (parse_i64(PQgetvalue(r, row, 2), &day) != 0)
+		if (pgu_i64(PQgetvalue(r, row, 2), &day) != 0)
 			continue;	/* the database always writes one */
 		if (strcmp(PQgetvalue(r, row, 0), "entry") == 0) {
 			if (open == STAY_NONE) {
@@ -477,8 +413,8 @@ stays_permits(PGconn *conn, const struct derived *d, const char *surname,
 	v[1] = d->number;
 	v[2] = d->nationality;
 	v[3] = d->birth;
-	if ((r = stays_query(conn, stays_permits_sql, 4, v,
-	    "reading permits")) == NULL)
+	if (pgu_exec(conn, "stays", "reading permits", stays_permits_sql, 4, v,
+	    PGRES_TUPLES_OK, &r) != 0)
 		return ERR_DB;
 	rows = PQntuples(r);
 	for (i = 0; i < rows && k < STAYS_PERMITS_MAX; i++) {
@@ -487,9 +423,9 @@ stays_permits(PGconn *conn, const struct derived *d, const char *surname,
 		    d->nationality))
 			continue;
 		if (policy_permit_parse(PQgetvalue(r, i, 1), &out[k].kind) !=
-		    0 || parse_i64(PQgetvalue(r, i, 2), &from) != 0 ||
-		    parse_i64(PQgetvalue(r, i, 3), &until) != 0 ||
-		    parse_i64(PQgetvalue(r, i, 4), &sd) != 0)
+		    0 || pgu_i64(PQgetvalue(r, i, 2), &from) != 0 ||
+		    pgu_i64(PQgetvalue(r, i, 3), &until) != 0 ||
+		    pgu_i64(PQgetvalue(r, i, 4), &sd) != 0)
 			continue;
 		(void)snprintf(out[k].id, sizeof(out[k].id), "%s",
 		    PQgetvalue(r, i, 0));
@@ -846,8 +782,8 @@ stays_store(PGconn *conn, const struct stays *st, const struct derived *d,
 	v[0] = d->state;
 	v[1] = d->number;
 	v[2] = json;
-	if ((r = stays_query(conn, stays_row_sql, 3, v,
-	    "reading the stored state")) == NULL) {
+	if (pgu_exec(conn, "stays", "reading the stored state", stays_row_sql,
+	    3, v, PGRES_TUPLES_OK, &r) != 0) {
 		free(json);
 		return ERR_DB;
 	}
@@ -857,8 +793,8 @@ stays_store(PGconn *conn, const struct stays *st, const struct derived *d,
 		free(json);
 		if (!have)
 			return 0;
-		if ((r = stays_query(conn, stays_delete_sql, 2, v,
-		    "deleting a state")) == NULL)
+		if (pgu_exec(conn, "stays", "deleting a state",
+		    stays_delete_sql, 2, v, PGRES_COMMAND_OK, &r) != 0)
 			return ERR_DB;
 		PQclear(r);
 		*fed = 1;
@@ -887,8 +823,8 @@ stays_store(PGconn *conn, const struct stays *st, const struct derived *d,
 		/* An overstayer the sweep sent back: derived today. */
 		if (d->open && d->allowed_until < today) {
 			v[2] = td;
-			if ((r = stays_query(conn, stays_touch_sql, 3, v,
-			    "touching a state")) == NULL)
+			if (pgu_exec(conn, "stays", "touching a state",
+			    stays_touch_sql, 3, v, PGRES_COMMAND_OK, &r) != 0)
 				return ERR_DB;
 			PQclear(r);
 		}
@@ -905,11 +841,11 @@ stays_store(PGconn *conn, const struct stays *st, const struct derived *d,
 	v[10] = st->version;
 	v[11] = td;
 	v[12] = d->open ? d->category : NULL;
-	r = stays_query(conn, stays_upsert_sql, 13, v, "storing a state");
+	rc = pgu_exec(conn, "stays", "storing a state", stays_upsert_sql, 13,
+	    v, PGRES_COMMAND_OK, NULL);
 	free(json);
-	if (r == NULL)
+	if (rc != 0)
 		return ERR_DB;
-	PQclear(r);
 	if (same_feed)
 		return 0;
 	*fed = 1;
@@ -965,8 +901,8 @@ stays_document(PGconn *conn, struct stays *st, const char *state,
 	v[0] = state;
 	v[1] = number;
 	v[2] = pol->timezone;
-	if ((r = stays_query(conn, stays_crossings_sql, 3, v,
-	    "reading crossings")) == NULL)
+	if (pgu_exec(conn, "stays", "reading crossings", stays_crossings_sql, 3,
+	    v, PGRES_TUPLES_OK, &r) != 0)
 		return ERR_DB;
 	rows = PQntuples(r);
 	if ((raw = calloc((size_t)rows + 1, sizeof(*raw))) == NULL ||
@@ -1032,24 +968,24 @@ stays_one(PGconn *conn, struct stays *st, int64_t today, int *claimed,
 	/* A lock held long elsewhere (the feed head under an administrator's
 	 * bulk load) fails this document fast instead of stalling the
 	 * daemon's loop: it stays dirty and is tried on the next run. */
-	if (stays_exec(conn, "BEGIN; SET LOCAL lock_timeout = '"
-	    STAYS_LOCK_TIMEOUT "'", "begin") != 0)
+	if (pgu_command(conn, "stays", "BEGIN; SET LOCAL lock_timeout = '"
+	    STAYS_LOCK_TIMEOUT "'", NULL) != 0)
 		return ERR_DB;
-	if ((r = stays_query(conn, stays_claim_sql, 0, NULL,
-	    "claiming a document")) == NULL) {
-		(void)stays_exec(conn, "ROLLBACK", "rollback");
+	if (pgu_exec(conn, "stays", "claiming a document", stays_claim_sql, 0,
+	    NULL, PGRES_TUPLES_OK, &r) != 0) {
+		(void)pgu_command(conn, "stays", "ROLLBACK", NULL);
 		return ERR_DB;
 	}
 	if (PQntuples(r) == 0) {
 		PQclear(r);
-		return stays_exec(conn, "COMMIT", "commit");
+		return pgu_command(conn, "stays", "COMMIT", NULL);
 	}
 	(void)snprintf(state, sizeof(state), "%s", PQgetvalue(r, 0, 0));
 	(void)snprintf(number, sizeof(number), "%s", PQgetvalue(r, 0, 1));
 	PQclear(r);
 	*claimed = 1;
-	if (stays_exec(conn, "SAVEPOINT stays_doc", "savepoint") != 0) {
-		(void)stays_exec(conn, "ROLLBACK", "rollback");
+	if (pgu_command(conn, "stays", "SAVEPOINT stays_doc", NULL) != 0) {
+		(void)pgu_command(conn, "stays", "ROLLBACK", NULL);
 		return ERR_DB;
 	}
 	rc = stays_document(conn, st, state, number, today, fed);
@@ -1058,19 +994,19 @@ stays_one(PGconn *conn, struct stays *st, int64_t today, int *claimed,
 		log_warnx("stays: %s:%s cannot be derived or published (a "
 		    "date out of the feed's years 1900..2199?); left as it "
 		    "was", state, number);
-		if (stays_exec(conn, "ROLLBACK TO SAVEPOINT stays_doc",
-		    "rollback to savepoint") != 0) {
-			(void)stays_exec(conn, "ROLLBACK", "rollback");
+		if (pgu_command(conn, "stays",
+		    "ROLLBACK TO SAVEPOINT stays_doc", NULL) != 0) {
+			(void)pgu_command(conn, "stays", "ROLLBACK", NULL);
 			return ERR_DB;
 		}
 		*fed = 0;
 		rc = 0;
 	}
 	if (rc != 0) {
-		(void)stays_exec(conn, "ROLLBACK", "rollback");
+		(void)pgu_command(conn, "stays", "ROLLBACK", NULL);
 		return rc;
 	}
-	return stays_exec(conn, "COMMIT", "commit");
+	return pgu_command(conn, "stays", "COMMIT", NULL);
 }
 
 int
@@ -1132,10 +1068,10 @@ stays_sweep(PGconn *conn, struct stays *st, int64_t today, size_t *marked)
 	day_str(day, td);
 	v[0] = from;
 	v[1] = td;
-	if ((r = stays_query(conn, stays_sweep_sql, 2, v,
-	    "sweeping states")) == NULL)
+	if (pgu_exec(conn, "stays", "sweeping states", stays_sweep_sql, 2, v,
+	    PGRES_COMMAND_OK, &r) != 0)
 		return ERR_DB;
-	(void)parse_i64(PQcmdTuples(r), &n);
+	(void)pgu_i64(PQcmdTuples(r), &n);
 	PQclear(r);
 	if (marked != NULL)
 		*marked = (size_t)n;

@@ -352,6 +352,18 @@ test_overstays_filters(void **state)
 	/* The region of the registration valid on as_of. */
 	OVER("A1:91", 1, "as_of=2026-06-30", "region=Almaty");
 	OVER("", 0, "as_of=2026-06-30", "region=Astana");
+	/* Two valid on as_of: the newer one's region counts, not the older
+	 * one's (the region filter is a join, the residence a lookup). */
+	assert_int_equal(pgt_exec(conninfo, "INSERT INTO registrations (id,"
+	    " issuing_state, number, region, address, host, valid_from,"
+	    " valid_until, changed_by) VALUES ('R1b', 'RUS', 'A1', 'Astana',"
+	    " 'Kenesary 9', 'Hotel Astana', '2026-09-01', '2026-09-30', 't')"),
+	    0);
+	OVER("A1:168", 1, "as_of=2026-09-15", "region=Astana");
+	OVER("", 0, "as_of=2026-09-15", "region=Almaty");
+	OVER("A1:91", 1, "as_of=2026-06-30", "region=Almaty");
+	assert_int_equal(pgt_exec(conninfo, "DELETE FROM registrations"
+	    " WHERE id = 'R1b'"), 0);
 	OVER("A3:31", 1, "as_of=2026-06-30", "nationality=UZB",
 	    "post=NQZ02", "category=visa_free", "min_days=31");
 	OVER("", 0, "as_of=2026-06-30", "nationality=UZB", "post=ALA01");
@@ -610,6 +622,22 @@ test_json_csv_detail(void **state)
 	    "visa_free,,,,\r\n");
 	free(csv);
 	query_page_reset(&pg);
+
+	/* A host typed as a spreadsheet formula comes out as text. */
+	assert_int_equal(pgt_exec(conninfo, "UPDATE registrations SET host ="
+	    " '=HYPERLINK(\"http://x\")' WHERE id = 'R1'"), 0);
+	run(QUERY_OVERSTAYS, &pg, &no_holidays, "as_of=2026-06-30",
+	    "limit=1", (const char *)NULL);
+	csv = NULL;
+	assert_non_null(fp = open_memstream(&csv, &csvlen));
+	assert_int_equal(query_page_csv(&pg, fp, 0), 0);
+	fclose(fp);
+	assert_non_null(strstr(csv, ",\"Abay 1, apt 2\","
+	    "\"'=HYPERLINK(\"\"http://x\"\")\",R1\r\n"));
+	free(csv);
+	query_page_reset(&pg);
+	assert_int_equal(pgt_exec(conninfo, "UPDATE registrations SET host ="
+	    " 'Hotel Kazakhstan' WHERE id = 'R1'"), 0);
 
 	query_params_init(&p, QUERY_OVERSTAYS);
 	assert_int_equal(query_param_set(&p, "nationality", "UZB", &e), 0);

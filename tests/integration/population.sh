@@ -139,4 +139,26 @@ psql_q "SELECT count(*) FROM audit_events WHERE actor = 'ivan' AND detail LIKE '
 psql_q "SELECT count(*) FROM audit_events WHERE actor = 'population-test' AND action = 'query'" |
 	grep -qv '^0$' || fail "centralctl's query is not in the trail"
 log "ok: $nq overstay queries audited under ivan, with their filters"
+
+# 6. One overstayer's whole history, through the API: their crossings and
+# stay state, and the look-up itself in the trail under ivan's name.
+who=$(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1])))[0])' "$T/pop/expect.json")
+code=$(api "/api/v1/persons/${who%%:*}/${who#*:}" -o "$T/history.json" -w '%{http_code}')
+[ "$code" = 200 ] || fail "history of $who: HTTP $code $(head -c 300 "$T/history.json")"
+python3 - "$T/history.json" "$who" <<'PY' || fail "history of $who: $(head -c 600 "$T/history.json")"
+import json, sys
+h = json.load(open(sys.argv[1]))
+st, num = sys.argv[2].split(":")
+assert h["issuing_state"] == st and h["number"] == num, "document"
+cr = h["crossings"]
+assert cr and all(c["post"] and c["seq"] > 0 for c in cr), "crossings"
+assert any(c["direction"] == "entry" for c in cr), "no entry"
+assert h["stay_state"] is not None, "no stay state"
+PY
+nl=$(psql_q "SELECT count(*) FROM audit_events WHERE actor = 'ivan' AND action = 'lookup' AND subject = '$who'")
+[ "$nl" = 1 ] || fail "the look-up of $who is in the trail $nl times"
+code=$(api "/api/v1/unregistered?limit=5" -o "$T/unreg.json" -w '%{http_code}')
+[ "$code" = 200 ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/unreg.json" ||
+	fail "unregistered: HTTP $code"
+log "ok: the history of $who (its crossings and stay state), and the look-up audited once under ivan"
 log "population: all checks passed"

@@ -96,6 +96,11 @@ while IFS=$'\t' read -r method path roles what; do
 	    fail "docs/people.md does not list $method $path ($roles): refresh its route table"
 done <"$T/routes"
 ok "$n routes: 401 without credentials, 403 for each other role, allowed roles pass"
+# A control character in the path would forge request log lines.
+s=$(status GET '/api/v1/me%0Apeople%201.2.3.4:1%20adm%20GET%20/x%20200%201%20ms')
+[ "$s" = 400 ] || fail "a path with a newline: $s, want 400"
+grep -q '^.*people 1\.2\.3\.4:1 adm GET /x 200' "$T/centrald.log" &&
+    fail "a forged request log line"
 
 # --- expired and revoked tokens -----------------------------------------
 s=$(status GET /api/v1/me -H "Authorization: Bearer ${TOKEN[auditor]}")
