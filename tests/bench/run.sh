@@ -199,4 +199,5 @@ section checks "$T/checks.md"
 # The feed: a new post's catch-up, an incremental one, the cost of a
 # request (issue 5); its own PostgreSQL and centre.
 BIN=$BIN BENCH_OUT=$OUT bash "$ROOT/tests/bench/feed.sh"
+BIN=$BIN BENCH_OUT=$OUT bash "$ROOT/tests/bench/people.sh"	# issue 6: queries, dashboard
 log "written to $OUT"
