@@ -1,5 +1,6 @@
 /* stats.c - the dashboard's statistics (flows from the aggregates of
- * migration 007, overstayers from stay_states, hits from post_audit, post
+ * migration 007, overstayers from stay_states, hits from hit_daily
+ * (migration 010, counted from post_audit), post
  * health from post_health) as JSON, their API routes, and the dashboard's
  * embedded static files with a strict Content-Security-Policy; see
  * stats.h and docs/dashboard.md. Every statement is parameterised. */
@@ -98,25 +99,11 @@ static const char stats_over_region_sql[] =
 static const char stats_has_table_sql[] =
 	"SELECT to_regclass($1::text) IS NOT NULL";
 
-/* $1 from, $2 to (dates), $3 the zone. A quick text test skips the
- * checks with no hit before their detail is parsed. */
+/* $1 from, $2 to (dates): the hits counted per day, post and kind as the
+ * posts' check events arrived (migration 010, hit_daily). */
 static const char stats_hits_sql[] =
-	"SELECT to_char(d, 'YYYY-MM-DD'), kind, count(*) FROM ("
-	" SELECT DISTINCT a.post, a.seq,"
-	"  (a.at AT TIME ZONE $3::text)::date AS d, k.kind"
-	" FROM post_audit a CROSS JOIN LATERAL ("
-	"  SELECT CASE jsonb_typeof(e) WHEN 'string' THEN e #>> '{}'"
-	"   WHEN 'object' THEN e ->> 'code' END AS kind"
-	"  FROM jsonb_array_elements(CASE WHEN"
-	"   jsonb_typeof(a.detail::jsonb -> 'reasons') = 'array'"
-	"   THEN a.detail::jsonb -> 'reasons' ELSE '[]'::jsonb END) e) k"
-	" WHERE a.action = 'check'"
-	"  AND a.at >= ($1::date::timestamp AT TIME ZONE $3::text)"
-	"  AND a.at < (($2::date + 1)::timestamp AT TIME ZONE $3::text)"
-	"  AND (a.detail LIKE '%watchlist%' OR a.detail LIKE '%document_alert%')"
-	"  AND k.kind IN ('watchlist_entry_ban', 'watchlist_exit_ban',"
-	"   'watchlist_wanted', 'document_alert_lost', 'document_alert_stolen',"
-	"   'document_alert_invalidated', 'document_alert_revoked')) x"
+	"SELECT to_char(day, 'YYYY-MM-DD'), kind, sum(n)"
+	" FROM hit_daily WHERE day >= $1::date AND day <= $2::date"
 	" GROUP BY 1, 2 ORDER BY 1, 2";
 
 #define STATS_TS(col)	"to_char(" col " AT TIME ZONE 'UTC'," \
@@ -585,7 +572,7 @@ stats_hits(PGconn *conn, int64_t from, int64_t to, json_t **out)
 		return have;
 	stats_day_format(from, f);
 	stats_day_format(to, t);
-	if (have && (rc = stats_exec(conn, stats_hits_sql, 3, v, &r)) != 0)
+	if (have && (rc = stats_exec(conn, stats_hits_sql, 2, v, &r)) != 0)
 		return rc;
 	rc = ERR_NOMEM;
 	if ((o = json_object()) == NULL || (rows = json_array()) == NULL ||
