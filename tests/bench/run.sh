@@ -14,6 +14,9 @@
 # 1,000,000 / 1,000,000 / 1,000,000 / 500,000 by default; filling takes a few
 # minutes): BENCH_CHECK_COUNT checks in-process, then through checkpointd's
 # POST /v1/checks on loopback, and checkpointd's resident memory after.
+#
+# BENCH_ONLY="ingest checks" runs only those sections (namematch, mrz,
+# ingest, checks, feed, people); the others keep what BENCHMARKS.md holds.
 BIN=${BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
 source "$(dirname "$0")/../integration/lib.sh"
 
@@ -29,6 +32,9 @@ machine() {
 	    "$(nproc)" "$(awk '/MemTotal/ {printf "%d", $2/1048576}' /proc/meminfo)" \
 	    "$(uname -sr)" "$(psql_q 'show server_version')"
 }
+
+# only NAME : whether section NAME is to run (BENCH_ONLY).
+only() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 
 # section NAME FILE: replace NAME's section of BENCHMARKS.md with FILE.
 section() {
@@ -52,7 +58,7 @@ awk_section() { # fallback without python3: append
 }
 
 # Watchlist name matching: precision and recall over the labelled set.
-if [ -x "$BIN/namematcheval" ]; then
+if only namematch && [ -x "$BIN/namematcheval" ]; then
 	log "namematch: evaluating tests/data/namematch/pairs.jsonl"
 	{
 		echo "## Watchlist name matching (issue 4)"
@@ -65,7 +71,7 @@ if [ -x "$BIN/namematcheval" ]; then
 fi
 
 # MRZ reading speed on one core.
-if [ -x "$BIN/mrzbench" ]; then
+if only mrz && [ -x "$BIN/mrzbench" ]; then
 	log "mrz: documents read per second"
 	out=$("$BIN/mrzbench")
 	echo "$out"
@@ -89,6 +95,7 @@ central_config $A
 sed -i 's/level: info/level: warn/' "$T/central.yaml"
 start_centrald
 
+if only ingest; then
 cols="post,seq,recorded_at,direction,lane,officer,outcome,doc_type,issuing_state,doc_number,nationality,surname,given_names,birth_date,sex,expiry_date"
 ROUNDS=${BENCH_ROUNDS:-3}
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
@@ -140,10 +147,14 @@ The HTTPS figure counts only time spent in requests (generation excluded) and
 includes TLS, JSON decoding and validation of every field, the insert (COPY of
 the batch when every crossing is new, which is the common case; INSERT ... ON
 CONFLICT plus a comparison when some were already stored), and the commit
-before the answer. Rounds: HTTPS $(paste -sd, "$T/https.txt"), COPY $(paste -sd, "$T/copy.txt").
+before the answer. Both paths run the table's two statement-level triggers
+(migration 003 marks each document's stay state to derive, migration 007
+counts the dashboard's flows), as in production. Rounds: HTTPS $(paste -sd, "$T/https.txt"), COPY $(paste -sd, "$T/copy.txt").
 MD
 section ingest "$T/ingest.md"
+fi
 
+if only checks; then
 # Lane decisions over a full post store (issue 4, Speed).
 CK_ALERTS=${BENCH_CHECK_ALERTS:-1000000}
 CK_DOCS=${BENCH_CHECK_DOCS:-1000000}
@@ -195,9 +206,14 @@ Aims: p99 under 1 ms in-process, under 5 ms through the API, under 100 MB
 resident.
 MD
 section checks "$T/checks.md"
+fi
 
 # The feed: a new post's catch-up, an incremental one, the cost of a
 # request (issue 5); its own PostgreSQL and centre.
-BIN=$BIN BENCH_OUT=$OUT bash "$ROOT/tests/bench/feed.sh"
-BIN=$BIN BENCH_OUT=$OUT bash "$ROOT/tests/bench/people.sh"	# issue 6: queries, dashboard
+if only feed; then
+	BIN=$BIN BENCH_OUT=$OUT bash "$ROOT/tests/bench/feed.sh"
+fi
+if only people; then	# issue 6: queries, dashboard
+	BIN=$BIN BENCH_OUT=$OUT bash "$ROOT/tests/bench/people.sh"
+fi
 log "written to $OUT"
