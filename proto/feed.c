@@ -837,55 +837,6 @@ feed_kind_parse(const char *s, size_t len, enum feed_kind *out)
  * Decoding.
  */
 
-static const char *
-jerr_reason(const json_error_t *je, char *buf, size_t bufsz)
-{
-	const char	*near, *q;
-	char		 key[PTEXT_KEYSHOW_MAX + 4];
-	size_t		 n;
-
-	switch (json_error_code(je)) {
-	case json_error_invalid_utf8:
-		return "invalid UTF-8";
-	case json_error_premature_end_of_input:
-		return "unexpected end of input";
-	case json_error_end_of_input_expected:
-		return "unexpected data after the JSON object";
-	case json_error_null_character:
-	case json_error_null_byte_in_key:
-		return "\\u0000 is not allowed in a string";
-	case json_error_numeric_overflow:
-		return "number too large";
-	case json_error_stack_overflow:
-		return "nested too deeply";
-	case json_error_duplicate_key:
-		/* jansson: duplicate object key near '"k"' */
-		near = strstr(je->text, " near '\"");
-		if (near != NULL) {
-			near += 8;
-			q = strrchr(near, '"');
-			n = q != NULL && q > near ? (size_t)(q - near) : 0;
-			ptext_keyshow(key, sizeof(key), near, n);
-			if (snprintf(buf, bufsz, "duplicate key \"%s\"",
-			    key) < (int)bufsz)
-				return buf;
-		}
-		return "duplicate key";
-	default:
-		break;
-	}
-	/* The lexer's own words, without the " near 'token'" that could
-	 * quote personal data. */
-	n = strcspn(je->text, "\n");
-	if ((near = strstr(je->text, " near ")) != NULL)
-		n = (size_t)(near - je->text);
-	if (n == 0 || n >= bufsz)
-		return "invalid syntax";
-	memcpy(buf, je->text, n);
-	buf[n] = '\0';
-	return buf;
-}
-
 static int
 dec_load(json_t **out, const uint8_t *p, size_t len, struct proto_error *err)
 {
@@ -904,7 +855,7 @@ dec_load(json_t **out, const uint8_t *p, size_t len, struct proto_error *err)
 			return ptext_error(err, ERR_NOMEM, "", NULL, "out of memory");
 		return ptext_error(err, ERR_PARSE, "", NULL,
 		    "malformed JSON at line %d, column %d: %s", je.line,
-		    je.column, jerr_reason(&je, why, sizeof(why)));
+		    je.column, ptext_jerr_reason(&je, why, sizeof(why)));
 	}
 	if (!json_is_object(root)) {
 		rc = ptext_error(err, ERR_PARSE, "", NULL,
@@ -938,28 +889,6 @@ dec_version(json_t *o, struct proto_error *err)
 }
 
 /* Every key of o must be in the NULL-terminated table known. */
-static int
-dec_keys(json_t *o, const char *const *known, const char *path,
-    struct proto_error *err)
-{
-	const char	*key;
-	json_t		*v;
-	char		 show[PTEXT_KEYSHOW_MAX + 4];
-	size_t		 i;
-
-	json_object_foreach(o, key, v) {
-		for (i = 0; known[i] != NULL; i++)
-			if (strcmp(key, known[i]) == 0)
-				break;
-		if (known[i] == NULL) {
-			ptext_keyshow(show, sizeof(show), key, strlen(key));
-			return ptext_error(err, ERR_INVAL, path, NULL,
-			    "unknown key \"%s\"", show);
-		}
-	}
-	return 0;
-}
-
 /* o[key], which must be present. */
 static int
 dec_get(json_t *o, const char *key, const char *path, json_t **v,
@@ -1115,7 +1044,7 @@ dec_document_alert(json_t *o, const char *path,
 	    "reason", "since", NULL };
 	int	rc, e;
 
-	if ((rc = dec_keys(o, keys, path, err)) != 0 ||
+	if ((rc = ptext_unknown_keys(o, keys, path, err)) != 0 ||
 	    (rc = STR(o, a, issuing_state, chk_state, 0, path, err)) != 0 ||
 	    (rc = STR(o, a, number, chk_docnum, 0, path, err)) != 0 ||
 	    (rc = dec_enum(o, "reason", path, reason_names,
@@ -1136,7 +1065,7 @@ dec_person_alert(json_t *o, const char *path, struct feed_person_alert *a,
 	int64_t	x;
 	int	rc, e;
 
-	if ((rc = dec_keys(o, keys, path, err)) != 0 ||
+	if ((rc = ptext_unknown_keys(o, keys, path, err)) != 0 ||
 	    (rc = dec_enum(o, "kind", path, alert_kind_names,
 	    NELEM(alert_kind_names), "must be \"entry_ban\", \"exit_ban\" "
 	    "or \"wanted\"", &e, err)) != 0)
@@ -1173,7 +1102,7 @@ dec_permit(json_t *o, const char *path, struct feed_permit *p,
 
 	for (i = 0; i < POLICY_PERMIT_KINDS; i++)
 		pnames[i] = policy_permit_name((enum policy_permit_kind)i);
-	if ((rc = dec_keys(o, keys, path, err)) != 0 ||
+	if ((rc = ptext_unknown_keys(o, keys, path, err)) != 0 ||
 	    (rc = dec_enum(o, "kind", path, pnames, POLICY_PERMIT_KINDS,
 	    "must be \"visa\", \"work_permit\", \"residence_permit\", "
 	    "\"refugee\", \"asylum\" or \"repatriate\"", &e, err)) != 0)
@@ -1181,7 +1110,7 @@ dec_permit(json_t *o, const char *path, struct feed_permit *p,
 	p->kind = (enum policy_permit_kind)(e - 1);
 	if ((rc = dec_object(o, "holder", path, &v, hpath, sizeof(hpath),
 	    err)) != 0 ||
-	    (rc = dec_keys(v, hkeys, hpath, err)) != 0 ||
+	    (rc = ptext_unknown_keys(v, hkeys, hpath, err)) != 0 ||
 	    (rc = STR(v, h, issuing_state, chk_state, 0, hpath, err)) != 0 ||
 	    (rc = STR(v, h, number, chk_docnum, 0, hpath, err)) != 0 ||
 	    (rc = STR(v, h, nationality, chk_state, 0, hpath, err)) != 0 ||
@@ -1240,10 +1169,10 @@ dec_stay_state(json_t *o, const char *path, struct feed_stay_state *st,
 	size_t			 i, n;
 	int			 rc;
 
-	if ((rc = dec_keys(o, keys, path, err)) != 0 ||
+	if ((rc = ptext_unknown_keys(o, keys, path, err)) != 0 ||
 	    (rc = dec_object(o, "person", path, &v, ppath, sizeof(ppath),
 	    err)) != 0 ||
-	    (rc = dec_keys(v, pkeys, ppath, err)) != 0 ||
+	    (rc = ptext_unknown_keys(v, pkeys, ppath, err)) != 0 ||
 	    (rc = STR(v, p, issuing_state, chk_state, 0, ppath, err)) != 0 ||
 	    (rc = STR(v, p, number, chk_docnum, 0, ppath, err)) != 0 ||
 	    (rc = STR(v, p, nationality, chk_state, 0, ppath, err)) != 0 ||
@@ -1294,7 +1223,7 @@ dec_policy(json_t *o, const char *path, struct feed_policy *p,
 	size_t		 n;
 	int		 rc;
 
-	if ((rc = dec_keys(o, keys, path, err)) != 0 ||
+	if ((rc = ptext_unknown_keys(o, keys, path, err)) != 0 ||
 	    (rc = STR(o, p, version, chk_policy_version, 0, path, err)) != 0 ||
 	    (rc = dec_get(o, "yaml", path, &v, err)) != 0)
 		return rc;
@@ -1321,7 +1250,7 @@ dec_officer(json_t *o, const char *path, struct feed_officer *f,
 	    "active", NULL };
 	int	rc;
 
-	if ((rc = dec_keys(o, keys, path, err)) != 0 ||
+	if ((rc = ptext_unknown_keys(o, keys, path, err)) != 0 ||
 	    (rc = STR(o, f, id, chk_officer_id, 0, path, err)) != 0 ||
 	    (rc = STR(o, f, name, chk_text, 0, path, err)) != 0 ||
 	    (rc = STR(o, f, pin_hash, chk_pin_hash, 0, path, err)) != 0)
@@ -1341,7 +1270,7 @@ dec_entry(json_t *o, const char *path, struct feed_entry *e, struct pool *pl,
 	int64_t	 x;
 	int	 v, rc;
 
-	if ((rc = dec_keys(o, keys, path, err)) != 0 ||
+	if ((rc = ptext_unknown_keys(o, keys, path, err)) != 0 ||
 	    (rc = dec_int(o, "pos", path, 0, 1, POS_MAX_LL, &x, err)) != 0)
 		return rc;
 	e->pos = (uint64_t)x;
@@ -1446,7 +1375,7 @@ feed_decode_batch(struct feed_batch *out, size_t cap, const uint8_t *p,
 	if ((rc = dec_load(&root, p, len, err)) != 0)
 		return rc;
 	if ((rc = dec_version(root, err)) != 0 ||
-	    (rc = dec_keys(root, keys, "", err)) != 0 ||
+	    (rc = ptext_unknown_keys(root, keys, "", err)) != 0 ||
 	    (rc = dec_int(root, "from", "", 0, 0, POS_MAX_LL, &from,
 	    err)) != 0 ||
 	    (rc = dec_int(root, "to", "", 0, from, POS_MAX_LL, &to,

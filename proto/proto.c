@@ -439,54 +439,6 @@ proto_outcome_str(enum proto_outcome o)
  * Decoding.
  */
 
-static const char *
-jerr_reason(const json_error_t *je, char *buf, size_t bufsz)
-{
-	const char	*near, *q;
-	char		 key[PTEXT_KEYSHOW_MAX + 4];
-	size_t		 n;
-
-	switch (json_error_code(je)) {
-	case json_error_invalid_utf8:
-		return "invalid UTF-8";
-	case json_error_premature_end_of_input:
-		return "unexpected end of input";
-	case json_error_end_of_input_expected:
-		return "unexpected data after the JSON object";
-	case json_error_null_character:
-	case json_error_null_byte_in_key:
-		return "\\u0000 is not allowed in a string";
-	case json_error_numeric_overflow:
-		return "number too large";
-	case json_error_stack_overflow:
-		return "nested too deeply";
-	case json_error_duplicate_key:
-		/* jansson: duplicate object key near '"k"' */
-		near = strstr(je->text, " near '\"");
-		if (near != NULL) {
-			near += 8;
-			q = strrchr(near, '"');
-			n = q != NULL && q > near ? (size_t)(q - near) : 0;
-			ptext_keyshow(key, sizeof(key), near, n);
-			if (snprintf(buf, bufsz, "duplicate key \"%s\"",
-			    key) < (int)bufsz)
-				return buf;
-		}
-		return "duplicate key";
-	default:
-		break;
-	}
-	/* The lexer's own words, without the " near 'token'" that could
-	 * quote personal data. */
-	n = strcspn(je->text, "\n");
-	if ((near = strstr(je->text, " near ")) != NULL)
-		n = (size_t)(near - je->text);
-	if (n == 0 || n >= bufsz)
-		return "invalid syntax";
-	memcpy(buf, je->text, n);
-	buf[n] = '\0';
-	return buf;
-}
 
 /*
  * A per-thread bump arena for jansson while a batch is decoded: a batch of
@@ -602,7 +554,7 @@ dec_load(json_t **out, const uint8_t *p, size_t len, struct proto_error *err)
 			return ptext_error(err, ERR_NOMEM, "", NULL, "out of memory");
 		return ptext_error(err, ERR_PARSE, "", NULL,
 		    "malformed JSON at line %d, column %d: %s", je.line,
-		    je.column, jerr_reason(&je, why, sizeof(why)));
+		    je.column, ptext_jerr_reason(&je, why, sizeof(why)));
 	}
 	if (!json_is_object(root)) {
 		rc = ptext_error(err, ERR_PARSE, "", NULL,
@@ -639,28 +591,6 @@ dec_version(json_t *o, int required, struct proto_error *err)
 }
 
 /* Every key of o must be in the NULL-terminated table known. */
-static int
-dec_keys(json_t *o, const char *const *known, const char *path,
-    struct proto_error *err)
-{
-	const char	*key;
-	json_t		*v;
-	char		 show[PTEXT_KEYSHOW_MAX + 4];
-	size_t		 i;
-
-	json_object_foreach(o, key, v) {
-		for (i = 0; known[i] != NULL; i++)
-			if (strcmp(key, known[i]) == 0)
-				break;
-		if (known[i] == NULL) {
-			ptext_keyshow(show, sizeof(show), key, strlen(key));
-			return ptext_error(err, ERR_INVAL, path, NULL,
-			    "unknown key \"%s\"", show);
-		}
-	}
-	return 0;
-}
-
 /* Fetch o[key]: *v is NULL when absent and optional. */
 static int
 dec_get(json_t *o, const char *key, const char *path, int required,
@@ -809,7 +739,7 @@ dec_document(json_t *o, const char *path, struct proto_document *d,
 	char	sex[2];
 	int	rc;
 
-	if ((rc = dec_keys(o, keys, path, err)) != 0 ||
+	if ((rc = ptext_unknown_keys(o, keys, path, err)) != 0 ||
 	    (rc = dec_str(o, "type", path, 1, chk_doctype, d->type,
 	    sizeof(d->type), err)) != 0 ||
 	    (rc = dec_str(o, "issuing_state", path, 1, chk_state,
@@ -923,7 +853,7 @@ dec_crossing(json_t *o, const char *path, enum xmode mode,
 	int64_t	 x;
 	int	 e, rc;
 
-	if ((rc = dec_keys(o, mode == XM_LANE ? lane_keys : stored_keys,
+	if ((rc = ptext_unknown_keys(o, mode == XM_LANE ? lane_keys : stored_keys,
 	    path, err)) != 0)
 		return rc;
 	if (mode == XM_LANE) {
@@ -1033,7 +963,7 @@ dec_head(json_t **root, const char *const *keys, char *post,
 	if ((rc = dec_load(root, p, len, err)) != 0)
 		return rc;
 	if ((rc = dec_version(*root, 1, err)) != 0 ||
-	    (rc = dec_keys(*root, keys, "", err)) != 0 ||
+	    (rc = ptext_unknown_keys(*root, keys, "", err)) != 0 ||
 	    (post != NULL && (rc = dec_str(*root, "post", "", 1, chk_post,
 	    post, PROTO_POST_MAX + 1, err)) != 0)) {
 		json_decref(*root);
@@ -1214,7 +1144,7 @@ dec_feed_status(json_t *root, struct proto_feed_status *f,
 	if (!json_is_object(o))
 		return ptext_error(err, ERR_INVAL, "", "feed",
 		    "must be an object, got %s", ptext_jtype(o));
-	if ((rc = dec_keys(o, keys, "feed", err)) != 0 ||
+	if ((rc = ptext_unknown_keys(o, keys, "feed", err)) != 0 ||
 	    (rc = dec_bool(o, "configured", "feed", &f->configured,
 	    err)) != 0 ||
 	    (rc = dec_int(o, "cursor", "feed", 0, SEQ_MAX, &x, err)) != 0)
@@ -1304,7 +1234,7 @@ proto_decode_error(int *status, struct proto_error *out, const uint8_t *p,
 		rc = ERR_INVAL;
 		goto done;
 	}
-	if ((rc = dec_keys(v, ekeys, "error", &scratch)) != 0 ||
+	if ((rc = ptext_unknown_keys(v, ekeys, "error", &scratch)) != 0 ||
 	    (rc = dec_int(v, "status", "error", 400, 599, &st,
 	    &scratch)) != 0 ||
 	    (rc = dec_str(v, "field", "error", 0, chk_err_field, e.field,

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "err.h"
 #include "ptext.h"
 
 int
@@ -173,4 +174,75 @@ ptext_msg(enum ptext_fault f, const char *toolong)
 		return "must not be blank";
 	}
 	return "is invalid";
+}
+
+const char *
+ptext_jerr_reason(const json_error_t *je, char *buf, size_t bufsz)
+{
+	const char	*near, *q;
+	char		 key[PTEXT_KEYSHOW_MAX + 4];
+	size_t		 n;
+
+	switch (json_error_code(je)) {
+	case json_error_invalid_utf8:
+		return "invalid UTF-8";
+	case json_error_premature_end_of_input:
+		return "unexpected end of input";
+	case json_error_end_of_input_expected:
+		return "unexpected data after the JSON object";
+	case json_error_null_character:
+	case json_error_null_byte_in_key:
+		return "\\u0000 is not allowed in a string";
+	case json_error_numeric_overflow:
+		return "number too large";
+	case json_error_stack_overflow:
+		return "nested too deeply";
+	case json_error_duplicate_key:
+		/* jansson: duplicate object key near '"k"' */
+		near = strstr(je->text, " near '\"");
+		if (near != NULL) {
+			near += 8;
+			q = strrchr(near, '"');
+			n = q != NULL && q > near ? (size_t)(q - near) : 0;
+			ptext_keyshow(key, sizeof(key), near, n);
+			if (snprintf(buf, bufsz, "duplicate key \"%s\"",
+			    key) < (int)bufsz)
+				return buf;
+		}
+		return "duplicate key";
+	default:
+		break;
+	}
+	/* The lexer's own words, without the " near 'token'" that could
+	 * quote personal data. */
+	n = strcspn(je->text, "\n");
+	if ((near = strstr(je->text, " near ")) != NULL)
+		n = (size_t)(near - je->text);
+	if (n == 0 || n >= bufsz)
+		return "invalid syntax";
+	memcpy(buf, je->text, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+int
+ptext_unknown_keys(json_t *o, const char *const *known, const char *path,
+    struct proto_error *err)
+{
+	const char	*key;
+	json_t		*v;
+	char		 show[PTEXT_KEYSHOW_MAX + 4];
+	size_t		 i;
+
+	json_object_foreach(o, key, v) {
+		for (i = 0; known[i] != NULL; i++)
+			if (strcmp(key, known[i]) == 0)
+				break;
+		if (known[i] == NULL) {
+			ptext_keyshow(show, sizeof(show), key, strlen(key));
+			return ptext_error(err, ERR_INVAL, path, NULL,
+			    "unknown key \"%s\"", show);
+		}
+	}
+	return 0;
 }

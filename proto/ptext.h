@@ -25,6 +25,13 @@ enum ptext_fault {
 int	ptext_error(struct proto_error *err, int rc, const char *path,
 	    const char *key, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
+/* Why jansson refused a text, in words that never quote the input (no
+ * " near 'token'"); may use buf. */
+const char *ptext_jerr_reason(const json_error_t *je, char *buf, size_t bufsz);
+/* ERR_INVAL naming the first key of o that is not in known (NULL-ended),
+ * at path; else 0. */
+int	ptext_unknown_keys(json_t *o, const char *const *known,
+	    const char *path, struct proto_error *err);
 /* "an object", "a string", ... for a message. */
 const char *ptext_jtype(const json_t *v);
 /* A key from the wire, safe to show: printable ASCII, at most
